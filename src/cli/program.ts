@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { EXIT } from '../common/errors.js';
+import { CliExit } from './program-exit.js';
+
+export const DEFAULT_CONFIG_PATH = '/etc/drbd-sentinel/config.yaml';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/** Builds the whole command tree; each command lives in its own file under src/cli/. */
+export function buildProgram(): Command {
+  const program = new Command('drbd-sentinel')
+    .description('Automatic failover for two-node DRBD clusters.')
+    .version(packageVersion(), '-V, --version')
+    .option('-c, --config <file>', 'configuration file', DEFAULT_CONFIG_PATH)
+    .showHelpAfterError()
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Exit codes:
+  0   success
+  1   failure (the operation was refused or did not complete)
+  2   usage error (unknown command or option, bad argument)
+  78  invalid configuration (EX_CONFIG)`,
+    );
+  // Command registrations, one per src/cli/<command>.ts:
+  return program;
+}
+
+/** Parses `argv` and runs the command; resolves to the process exit code. Never throws. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
+  } catch (e) {
+    if (e instanceof CliExit) {
+      if (e.message) process.stderr.write(`drbd-sentinel: ${e.message}\n`);
+      return e.exitCode;
+    }
+    if (e instanceof CommanderError) {
+      // --help and --version arrive here with exit code 0; commander has printed them already.
+      return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    process.stderr.write(`drbd-sentinel: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return EXIT.FAILURE;
+  }
+}
