@@ -13,5 +13,7 @@ export const NOTIFY_EVENTS = [
   'switchover',
   'demote-failed',
   'refused',
+  'failback',
+  'risk-accepted',
 ] as const;
 export type NotifyEventName = (typeof NOTIFY_EVENTS)[number];

@@ -23,6 +23,12 @@ export type Action =
   | { readonly kind: 'demote'; readonly resource: string }
   /** Planned switchover: ask the peer to run its release sequence for the resource. */
   | { readonly kind: 'request-peer-release'; readonly resource: string }
+  /**
+   * Handover: ask the peer (over the heartbeat links) to take the resource over after this node released it
+   * (local disk failure on the Primary, standby, or a switchover started on the releasing node). The peer's
+   * engine decides with its own pre-checks; this action only delivers the request.
+   */
+  | { readonly kind: 'request-peer-takeover'; readonly resource: string }
   /** DRBD reconnect after a cut (never with --discard-my-data: that is the operator's). */
   | { readonly kind: 'connect'; readonly resource: string }
   /** Run the configured on-demote-failure handler (e.g. reboot or self-fence) after a demote that cannot complete. */
@@ -38,5 +44,18 @@ export type ActionKind = Action['kind'];
 
 /** The release sequence, in order (SAFETY.md: the old primary stops writing before the survivor promotes). */
 export const RELEASE_SEQUENCE = ['remove-addresses', 'stop-services', 'umount', 'demote'] as const;
+/**
+ * Action kinds that change DRBD, mounts, services or addresses (everything but notify): maintenance
+ * plans none of them and a frozen (split-brain) resource plans none of the DRBD ones.
+ */
+export const DRBD_ACTION_KINDS = [
+  'outdate-peer',
+  'outdate-local',
+  'promote',
+  'demote',
+  'connect',
+  'fence-peer',
+] as const satisfies readonly ActionKind[];
+
 /** The takeover sequence, in order (fsck only where configured). */
 export const TAKEOVER_SEQUENCE = ['promote', 'fsck', 'mount', 'start-services', 'add-addresses'] as const;
