@@ -1,0 +1,219 @@
+import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import { sentinelError, type SentinelError } from '../common/errors.js';
+import type { Logger } from '../common/log.js';
+import { err, ok, type Result } from '../common/result.js';
+import {
+  CONTROL_PROTOCOL_VERSION,
+  formatResponseLine,
+  MAX_REQUEST_BYTES,
+  parseRequestLine,
+  type ControlErrorBody,
+  type ControlOp,
+  type ControlRequest,
+  type ControlResponse,
+  type ControlResults,
+  type RequestId,
+  type RequestOf,
+} from './protocol.js';
+
+/** What a handler answers: the operation's result, or a coded refusal shown to the operator. */
+export type HandlerOutcome<T> = Result<T, ControlErrorBody>;
+
+/**
+ * The port the daemon supplies: one function per operation. Handlers may be slow (a switchover runs to its
+ * end before answering); requests on one connection are answered in order. A throwing handler is a bug: the
+ * client gets E_INTERNAL and the server keeps running.
+ */
+export type ControlHandlers = {
+  readonly [K in ControlOp]: (
+    request: RequestOf<K>,
+  ) => Promise<HandlerOutcome<ControlResults[K]>> | HandlerOutcome<ControlResults[K]>;
+};
+
+export interface ControlServerOptions {
+  /** Socket path (config `control.socket`). Its directory is created with mode 0700 when missing. */
+  readonly path: string;
+  readonly handlers: ControlHandlers;
+  readonly logger?: Logger;
+  /** Request lines longer than this are refused and the connection closed; default MAX_REQUEST_BYTES. */
+  readonly maxRequestBytes?: number;
+  /** Connections idle (no request pending) for this long are closed; default 60 s. */
+  readonly idleTimeoutMs?: number;
+}
+
+export interface ControlServer {
+  readonly path: string;
+  /** Stops listening, closes connections and removes the socket file. */
+  close(): Promise<void>;
+}
+
+/**
+ * Answers one request with the daemon's handler (exported for in-process use and tests). Never throws.
+ */
+export async function handleControlRequest(
+  handlers: ControlHandlers,
+  request: ControlRequest,
+  requestId: RequestId,
+): Promise<ControlResponse> {
+  const base = { v: CONTROL_PROTOCOL_VERSION, id: requestId };
+  try {
+    // The mapped type guarantees handlers[op] accepts the request of that op; TypeScript cannot correlate them.
+    const handler = handlers[request.op] as (
+      r: ControlRequest,
+    ) => Promise<HandlerOutcome<unknown>> | HandlerOutcome<unknown>;
+    const outcome = await handler(request);
+    return outcome.ok
+      ? { ...base, ok: true, result: outcome.value }
+      : { ...base, ok: false, error: outcome.error };
+  } catch (e) {
+    return {
+      ...base,
+      ok: false,
+      error: { code: 'E_INTERNAL', message: `handler failed: ${e instanceof Error ? e.message : String(e)}` },
+    };
+  }
+}
+
+/** Probes a socket path: 'listening' when a server accepts, 'stale' when nobody does. */
+function probe(path: string): Promise<'listening' | 'stale'> {
+  return new Promise((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve('listening');
+    });
+    s.once('error', () => resolve('stale'));
+  });
+}
+
+/**
+ * Starts the control socket server. The socket gets mode 0600 (root only when the daemon runs as root); a
+ * socket file left by a crashed daemon is removed, but only after a connect proves nobody listens (a second
+ * daemon must not steal the first one's socket). A path that exists and is not a socket is never removed.
+ */
+export async function startControlServer(
+  options: ControlServerOptions,
+): Promise<Result<ControlServer, SentinelError>> {
+  const { path, handlers } = options;
+  const log = options.logger?.child({ module: 'control' });
+  const maxBytes = options.maxRequestBytes ?? MAX_REQUEST_BYTES;
+
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  } catch (e) {
+    return err(
+      sentinelError('E_CONTROL', `cannot create the directory of ${path}: ${(e as Error).message}`, e),
+    );
+  }
+  let existing: ReturnType<typeof lstatSync> | undefined;
+  try {
+    existing = lstatSync(path);
+  } catch {
+    existing = undefined;
+  }
+  if (existing !== undefined) {
+    if (!existing.isSocket())
+      return err(sentinelError('E_CONTROL', `${path} exists and is not a socket; not touching it`));
+    if ((await probe(path)) === 'listening')
+      return err(
+        sentinelError(
+          'E_CONTROL',
+          `another process is listening on ${path} (is drbd-sentinel already running?)`,
+        ),
+      );
+    try {
+      unlinkSync(path);
+      log?.info({ path }, 'removed stale control socket');
+    } catch (e) {
+      return err(
+        sentinelError('E_CONTROL', `cannot remove stale socket ${path}: ${(e as Error).message}`, e),
+      );
+    }
+  }
+
+  const connections = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    connections.add(socket);
+    socket.on('close', () => connections.delete(socket));
+    socket.on('error', () => {}); // a client that goes away mid-answer is not our failure
+    socket.setTimeout(options.idleTimeoutMs ?? 60_000, () => {
+      if (pending === 0) socket.destroy();
+    });
+    let buffer = Buffer.alloc(0);
+    let chain: Promise<void> = Promise.resolve();
+    let pending = 0;
+    const reply = (response: ControlResponse) => {
+      if (!socket.destroyed) socket.write(formatResponseLine(response));
+    };
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      for (;;) {
+        const nl = buffer.indexOf(0x0a);
+        if (nl < 0) break;
+        const line = buffer.subarray(0, nl).toString('utf8').trim();
+        buffer = buffer.subarray(nl + 1);
+        if (line.length === 0) continue;
+        if (nl > maxBytes) {
+          reply({
+            v: CONTROL_PROTOCOL_VERSION,
+            id: null,
+            ok: false,
+            error: { code: 'E_CONTROL', message: `request longer than ${maxBytes} bytes` },
+          });
+          continue;
+        }
+        const parsed = parseRequestLine(line);
+        pending++;
+        chain = chain.then(async () => {
+          if (!parsed.ok) {
+            log?.warn({ code: 'E_CONTROL', detail: parsed.error.error.message }, 'malformed control request');
+            reply({ v: CONTROL_PROTOCOL_VERSION, id: parsed.error.id, ok: false, error: parsed.error.error });
+          } else {
+            log?.info({ op: parsed.value.request.op }, 'control request');
+            reply(await handleControlRequest(handlers, parsed.value.request, parsed.value.id));
+          }
+          pending--;
+        });
+      }
+      if (buffer.length > maxBytes) {
+        // SAFETY: none; resource bound. An endless line would grow memory without limit: answer and hang up.
+        reply({
+          v: CONTROL_PROTOCOL_VERSION,
+          id: null,
+          ok: false,
+          error: { code: 'E_CONTROL', message: `request longer than ${maxBytes} bytes` },
+        });
+        buffer = Buffer.alloc(0);
+        void chain.then(() => socket.end());
+      }
+    });
+  });
+
+  const listening = await new Promise<Result<void, SentinelError>>((resolve) => {
+    server.once('error', (e) =>
+      resolve(err(sentinelError('E_CONTROL', `cannot listen on ${path}: ${e.message}`, e))),
+    );
+    server.listen(path, () => resolve(ok(undefined)));
+  });
+  if (!listening.ok) return listening;
+  server.on('error', (e) => log?.error({ err: e, code: 'E_CONTROL' }, 'control socket error'));
+  try {
+    chmodSync(path, 0o600);
+  } catch (e) {
+    server.close();
+    return err(sentinelError('E_CONTROL', `cannot set mode 0600 on ${path}: ${(e as Error).message}`, e));
+  }
+  log?.info({ path }, 'control socket listening');
+
+  return ok({
+    path,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of connections) c.destroy();
+        // net.Server.close() unlinks the unix socket file itself.
+        server.close(() => resolve());
+      }),
+  });
+}
