@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { CONNECTION_STATES, DISK_STATES, ROLES } from '../drbd/types.js';
+import type { NodeReport } from './node-report.js';
+import type { PeerOperation, PeerReply } from './peer-protocol.js';
+
+/**
+ * zod schemas for the JSON bodies carried inside authenticated frames. Used only after the MAC has
+ * been verified; `safeParse` keeps decoding total (never throws).
+ */
+
+/** Bounded string for names on the wire (resource names, reason codes, node names). */
+const wireName = z.string().min(1).max(128);
+
+export const resourceReportSchema = z
+  .object({
+    name: wireName,
+    role: z.enum(ROLES),
+    disk: z.enum(DISK_STATES),
+    cstate: z.enum(CONNECTION_STATES),
+    peerDisk: z.enum(DISK_STATES),
+    mounted: z.boolean(),
+    servicesUp: z.boolean(),
+    splitBrain: z.boolean(),
+    currentUuid: z.string().max(64).nullable(),
+  })
+  .strict();
+
+export const nodeReportSchema: z.ZodType<NodeReport> = z
+  .object({
+    resources: z.array(resourceReportSchema).max(64),
+    standby: z.boolean(),
+    maintenance: z.boolean(),
+    health: z.enum(['starting', 'ok', 'degraded']),
+  })
+  .strict();
+
+export const heartbeatBodySchema = z.object({ report: nodeReportSchema.nullable() }).strict();
+
+export const peerOperationSchema: z.ZodType<PeerOperation> = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('outdate'), resource: wireName }).strict(),
+  z.object({ kind: z.literal('prepare-handover'), resource: wireName }).strict(),
+  z.object({ kind: z.literal('release'), resource: wireName }).strict(),
+  z.object({ kind: z.literal('state-query') }).strict(),
+]);
+
+export const requestBodySchema = z
+  .object({ id: z.string().min(1).max(64), op: peerOperationSchema })
+  .strict();
+
+export const peerReplySchema: z.ZodType<PeerReply> = z
+  .object({
+    outcome: z.enum(['done', 'refused', 'failed']),
+    code: wireName,
+    message: z.string().max(1024),
+    report: nodeReportSchema.nullable(),
+  })
+  .strict();
+
+export const responseBodySchema = z
+  .object({ id: z.string().min(1).max(64), reply: peerReplySchema })
+  .strict();

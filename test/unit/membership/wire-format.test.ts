@@ -1,0 +1,231 @@
+import { createHmac } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { REJECT_REASONS } from '../../../src/membership/counters.js';
+import {
+  decodeFrame,
+  encodeFrame,
+  FIXED_HEADER_BYTES,
+  MAC_BYTES,
+  type Frame,
+} from '../../../src/membership/wire-format.js';
+
+const KEY = Buffer.from('an-example-shared-secret-of-32-b');
+
+const FRAME: Frame = {
+  cluster: 'drbd-pair',
+  sender: 'DRBD01',
+  link: 1,
+  incarnation: 1_764_000_000_000,
+  seq: 42,
+  sendTimeMs: 123456.789,
+  linkSeq: 21,
+  echoIncarnation: 1_764_000_000_123,
+  echoSendTimeMs: 99.5,
+  echoHoldMs: 12.25,
+  body: {
+    type: 'heartbeat',
+    report: {
+      resources: [
+        {
+          name: 'r0',
+          role: 'Secondary',
+          disk: 'UpToDate',
+          cstate: 'Connected',
+          peerDisk: 'UpToDate',
+          mounted: false,
+          servicesUp: false,
+          splitBrain: false,
+          currentUuid: null,
+        },
+      ],
+      standby: false,
+      maintenance: true,
+      health: 'degraded',
+    },
+  },
+};
+
+function encoded(frame: Frame = FRAME): Buffer {
+  const r = encodeFrame(frame, KEY);
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+}
+
+/** Re-signs `bytes` (everything but the last 32 bytes) with KEY: an authenticated but arbitrary frame. */
+function resign(bytes: Buffer): Buffer {
+  const out = Buffer.from(bytes);
+  createHmac('sha256', KEY)
+    .update(out.subarray(0, out.length - MAC_BYTES))
+    .digest()
+    .copy(out, out.length - MAC_BYTES);
+  return out;
+}
+
+const REASONS = new Set<string>(REJECT_REASONS);
+
+describe('wire format', () => {
+  it('round-trips every frame type', () => {
+    expect(decodeFrame(encoded(), KEY)).toEqual({ ok: true, value: FRAME });
+    const req: Frame = {
+      ...FRAME,
+      echoSendTimeMs: null,
+      body: { type: 'request', id: 'x-1', op: { kind: 'outdate', resource: 'r0' } },
+    };
+    expect(decodeFrame(encoded(req), KEY)).toEqual({ ok: true, value: req });
+    const res: Frame = {
+      ...FRAME,
+      body: {
+        type: 'response',
+        id: 'x-1',
+        reply: { outcome: 'refused', code: 'busy', message: 'no', report: null },
+      },
+    };
+    expect(decodeFrame(encoded(res), KEY)).toEqual({ ok: true, value: res });
+  });
+
+  it('is compact: a one-resource heartbeat fits comfortably in one small datagram', () => {
+    expect(encoded().length).toBeLessThan(400);
+  });
+
+  it('rejects a frame signed with another key as bad-mac', () => {
+    const other = encodeFrame(FRAME, Buffer.from('another key'));
+    expect(other.ok && decodeFrame(other.value, KEY)).toEqual({ ok: false, error: 'bad-mac' });
+  });
+
+  it('rejects oversized, short, bad magic and bad version packets', () => {
+    expect(decodeFrame(Buffer.alloc(9000), KEY)).toEqual({ ok: false, error: 'oversized' });
+    expect(decodeFrame(Buffer.alloc(10), KEY)).toEqual({ ok: false, error: 'too-short' });
+    const magic = encoded();
+    magic[0] = 0x58;
+    expect(decodeFrame(magic, KEY)).toEqual({ ok: false, error: 'bad-magic' });
+    const version = encoded();
+    version[4] = 2;
+    expect(decodeFrame(version, KEY)).toEqual({ ok: false, error: 'bad-version' });
+  });
+
+  it('refuses to encode a frame larger than the bound', () => {
+    const big: Frame = {
+      ...FRAME,
+      body: {
+        type: 'response',
+        id: 'x',
+        reply: { outcome: 'done', code: 'c', message: 'm'.repeat(1000), report: null },
+      },
+    };
+    expect(encodeFrame(big, KEY, 512)).toEqual({ ok: false, error: 'too-large' });
+    expect(encodeFrame({ ...FRAME, seq: -1 }, KEY)).toEqual({ ok: false, error: 'invalid-field' });
+  });
+
+  it('rejects authenticated frames with a bad layout or body as malformed', () => {
+    const bytes = encoded();
+    const flags = Buffer.from(bytes);
+    flags[7] = 1;
+    expect(decodeFrame(resign(flags), KEY)).toEqual({ ok: false, error: 'malformed' });
+    const type = Buffer.from(bytes);
+    type[5] = 9;
+    expect(decodeFrame(resign(type), KEY)).toEqual({ ok: false, error: 'malformed' });
+    const seq0 = Buffer.from(bytes);
+    seq0.fill(0, 16, 24);
+    expect(decodeFrame(resign(seq0), KEY)).toEqual({ ok: false, error: 'malformed' });
+    const hugeInc = Buffer.from(bytes);
+    hugeInc.fill(0xff, 8, 16);
+    expect(decodeFrame(resign(hugeInc), KEY)).toEqual({ ok: false, error: 'malformed' });
+    const badJson = Buffer.from(bytes);
+    badJson[badJson.length - MAC_BYTES - 1] = 0x7b; // last body byte '}' -> '{'
+    expect(decodeFrame(resign(badJson), KEY)).toEqual({ ok: false, error: 'malformed' });
+    const nan = Buffer.from(bytes);
+    nan.writeDoubleBE(Number.NaN, 24);
+    expect(decodeFrame(resign(nan), KEY)).toEqual({ ok: false, error: 'malformed' });
+  });
+
+  it('property: random bytes never throw and are rejected with a known reason', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 9000 }), (bytes) => {
+        const r = decodeFrame(bytes, KEY);
+        expect(r.ok).toBe(false);
+        expect(!r.ok && REASONS.has(r.error)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('property: random bytes behind a valid magic and version never throw', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 600 }), (tail) => {
+        const bytes = Buffer.concat([Buffer.from('DSNT'), Buffer.from([1]), Buffer.from(tail)]);
+        const r = decodeFrame(bytes, KEY);
+        expect(!r.ok && REASONS.has(r.error)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('property: any mutation of a valid frame is rejected (never accepted, never a throw)', () => {
+    const valid = encoded();
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ at: fc.nat({ max: valid.length - 1 }), xor: fc.integer({ min: 1, max: 255 }) }),
+          {
+            minLength: 1,
+            maxLength: 8,
+          },
+        ),
+        fc.option(fc.nat({ max: valid.length }), { nil: undefined }),
+        (flips, truncateTo) => {
+          let bytes = Buffer.from(valid);
+          for (const f of flips) bytes[f.at] = (bytes[f.at] ?? 0) ^ f.xor;
+          if (truncateTo !== undefined) bytes = bytes.subarray(0, truncateTo);
+          const r = decodeFrame(bytes, KEY);
+          expect(r.ok).toBe(false);
+          expect(!r.ok && REASONS.has(r.error)).toBe(true);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('property: authenticated frames with arbitrary content after the header never throw', () => {
+    const valid = encoded();
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 0, maxLength: 400 }),
+        fc.array(
+          fc.record({ at: fc.nat({ max: FIXED_HEADER_BYTES - 1 }), v: fc.integer({ min: 0, max: 255 }) }),
+          {
+            maxLength: 6,
+          },
+        ),
+        (tail, pokes) => {
+          const header = Buffer.from(valid.subarray(0, FIXED_HEADER_BYTES));
+          for (const p of pokes) if (p.at > 4) header[p.at] = p.v;
+          const bytes = resign(Buffer.concat([header, Buffer.from(tail), Buffer.alloc(MAC_BYTES)]));
+          const r = decodeFrame(bytes, KEY);
+          if (!r.ok) expect(REASONS.has(r.error)).toBe(true);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('property: arbitrary JSON bodies in authenticated frames never throw', () => {
+    fc.assert(
+      fc.property(fc.json(), fc.integer({ min: 1, max: 4 }), (json, type) => {
+        const body = Buffer.from(json, 'utf8');
+        const valid = encoded();
+        const header = Buffer.from(valid.subarray(0, FIXED_HEADER_BYTES));
+        header[5] = type;
+        const names = Buffer.from([4, ...Buffer.from('pair'), 1, 0x41]);
+        const len = Buffer.alloc(2);
+        len.writeUInt16BE(body.length);
+        const r = decodeFrame(
+          resign(Buffer.concat([header, names, len, body, Buffer.alloc(MAC_BYTES)])),
+          KEY,
+        );
+        if (!r.ok) expect(r.error).toBe('malformed');
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
