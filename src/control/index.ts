@@ -37,3 +37,11 @@ export type {
   StatusSnapshot,
 } from './status-snapshot.js';
 export { formatTable, humanDuration, renderStatus } from './render-status.js';
+export {
+  callDaemon,
+  clientErrorExit,
+  renderOperationReport,
+  reportFailed,
+  resolveControlSocket,
+  type ControlCommandOptions,
+} from './cli-support.js';
