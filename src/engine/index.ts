@@ -1,0 +1,23 @@
+/** The engine's public surface: a pure decision function and its types (ARCHITECTURE.md). */
+export { decide } from './decide.js';
+export { explain, explainResource } from './explain.js';
+export { elect } from './rules.js';
+export { REASONS, REASON_CODES, isReasonCode, severityRank } from './reasons.js';
+export type { ReasonCode, ReasonInfo, Severity } from './reasons.js';
+export { initialMemory, resourceMemory, INITIAL_RESOURCE_MEMORY, INITIAL_FENCE } from './memory.js';
+export type { EngineMemory, ResourceMemory, FenceMemory } from './memory.js';
+export { DEFAULT_POLICY, FENCING_POLICIES } from './policy.js';
+export type { EnginePolicy, FencingPolicy, BackoffPolicy } from './policy.js';
+export type {
+  Observation,
+  ResourceObservation,
+  PeerObservation,
+  LinkObservation,
+  IntentObservation,
+  PeerRequest,
+  ActionResultObservation,
+  StartupObservation,
+} from './observation.js';
+export type { Decision, ResourceDecision, DecideOutput, Facts } from './decision.js';
+export { RELEASE_SEQUENCE, TAKEOVER_SEQUENCE, DRBD_ACTION_KINDS } from './plan.js';
+export type { Action, ActionKind } from './plan.js';
