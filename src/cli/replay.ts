@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { EXIT } from '../common/errors.js';
+import { readJournalFile, renderReplayReport, replayEntries, type Recompute } from '../journal/index.js';
+import { CliExit } from './program-exit.js';
+
+/** Test seam: how a journal entry's decision is recomputed (production: today's engine). */
+export interface ReplayDeps {
+  readonly recompute: Recompute;
+}
+
+/**
+ * `drbd-sentinel replay FILE [--verbose] [--json]`: re-runs today's engine on every decision of a journal file
+ * and shows where it decides differently (reason, plan action kinds, per-resource reasons). Exit 0 when all
+ * agree, 1 when any differs or cannot be recomputed, 2 when the file cannot be read.
+ */
+export function registerReplayCommand(program: Command, deps: ReplayDeps): void {
+  program
+    .command('replay')
+    .description("re-run today's engine on a decision journal and show where it decides differently")
+    .argument('<file>', 'a journal file (journal.jsonl or a rotated journal.jsonl.N)')
+    .option('-v, --verbose', 'also list the decisions that agree')
+    .option('--json', 'print the comparison as one JSON document')
+    .addHelpText(
+      'after',
+      `
+Works offline: needs only the file, no daemon, no DRBD. A field incident's journal becomes a golden case:
+copy the entry's observation, memory and policy into a test.
+Exit codes: 0 every decision agrees, 1 some differ or could not be recomputed, 2 unreadable file.`,
+    )
+    .action((file: string, opts: { verbose?: boolean; json?: boolean }) => {
+      const read = readJournalFile(file);
+      if (!read.ok) throw new CliExit(EXIT.USAGE, read.error);
+      const { entries, problems, truncatedTail } = read.value;
+      const report = replayEntries(entries, deps.recompute);
+      if (opts.json === true) {
+        process.stdout.write(`${JSON.stringify({ file, truncatedTail, problems, ...report }, null, 2)}\n`);
+      } else {
+        for (const p of problems) process.stderr.write(`${file}:${p.line}: skipped: ${p.message}\n`);
+        if (truncatedTail)
+          process.stderr.write(`${file}: last line is truncated (written during a crash): ignored\n`);
+        process.stdout.write(renderReplayReport(report, { verbose: opts.verbose === true }));
+      }
+      if (report.different > 0 || report.errors > 0)
+        throw new CliExit(EXIT.FAILURE, opts.json === true ? '' : 'decisions differ from the journal');
+    });
+}
