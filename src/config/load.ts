@@ -87,9 +87,10 @@ export function parseConfigText(
     message,
   });
 
-  const yamlPos = (e: {
-    linePos?: [{ line: number; col: number }] | [{ line: number; col: number }, unknown];
-  }) => e.linePos?.[0] ?? { line: 1, col: 1 };
+  const yamlPos = (e: { pos: [number, number] }) => {
+    const p = lineCounter.linePos(e.pos[0]);
+    return { line: p.line, col: p.col };
+  };
   if (doc.errors.length > 0) {
     return err(
       sortProblems(

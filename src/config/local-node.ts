@@ -24,11 +24,8 @@ export function checkThisHostIsNode(
   const [a, b] = config.nodes;
   if (a.name === hostname) return ok({ local: a, peer: b, localIndex: 0 });
   if (b.name === hostname) return ok({ local: b, peer: a, localIndex: 1 });
-  const short = hostname.split('.')[0] ?? hostname;
-  const near = config.nodes.find(
-    (n) =>
-      n.name.toLowerCase() === hostname.toLowerCase() || n.name === short || n.name.split('.')[0] === short,
-  );
+  const shortName = (s: string) => (s.split('.')[0] ?? s).toLowerCase();
+  const near = config.nodes.find((n) => shortName(n.name) === shortName(hostname));
   const hint =
     near !== undefined
       ? `; ${near.name} differs only in case or domain: write the name exactly as \`uname -n\` prints it`

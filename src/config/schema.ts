@@ -141,7 +141,8 @@ const NodesSchema = z
     );
     a.addresses.forEach((addrA, i) => {
       const addrB = b.addresses[i];
-      if (addrB !== undefined && isIP(addrA) !== isIP(addrB)) {
+      // Skip invalid addresses: they have their own problem already.
+      if (addrB !== undefined && isIP(addrA) !== 0 && isIP(addrB) !== 0 && isIP(addrA) !== isIP(addrB)) {
         ctx.addIssue({
           code: 'custom',
           path: [1, 'addresses', i],
@@ -189,6 +190,9 @@ const HeartbeatSchema = z
     mapping('the heartbeat section'),
   )
   .superRefine((h, ctx) => {
+    // Durations that failed to parse have their own problem; compare only valid ones.
+    const all = [h.interval, h.deadtime, h.warntime, h.initdead, h['degraded-initdead']];
+    if (!all.every((v) => typeof v === 'number')) return;
     const f = formatDurationMs;
     if (h.deadtime < 3 * h.interval) {
       ctx.addIssue({
@@ -416,11 +420,9 @@ const FencingSchema = z
       policy: oneOf(FENCING_POLICIES)
         .default('stonith')
         .meta({ description: 'proof required before taking over from an unreachable peer' }),
-      'accept-risk': flag()
-        .default(false)
-        .meta({
-          description: 'must be true for policy none: take over without proof (risk of two primaries)',
-        }),
+      'accept-risk': flag().default(false).meta({
+        description: 'must be true for policy none: take over without proof (risk of two primaries)',
+      }),
       delay: duration(0)
         .prefault('5s')
         .meta({ description: 'a Secondary waits this long before fencing its peer' }),
@@ -430,11 +432,9 @@ const FencingSchema = z
         })
         .default([])
         .meta({ description: 'node fencing commands, tried in order until one exits 0' }),
-      'on-demote-failure': OnDemoteFailureSchema.nullable()
-        .default(null)
-        .meta({
-          description: 'command run when this node cannot demote itself (e.g. reboot it); null: page only',
-        }),
+      'on-demote-failure': OnDemoteFailureSchema.nullable().default(null).meta({
+        description: 'command run when this node cannot demote itself (e.g. reboot it); null: page only',
+      }),
     },
     mapping('the fencing section'),
   )
@@ -541,12 +541,9 @@ const NotifySchema = z
 const ScheduleSchema = z
   .strictObject(
     {
-      verify: cronExpression()
-        .nullable()
-        .default(null)
-        .meta({
-          description: 'when to run DRBD online verify of every resource (on the primary); null: never',
-        }),
+      verify: cronExpression().nullable().default(null).meta({
+        description: 'when to run DRBD online verify of every resource (on the primary); null: never',
+      }),
       reminders: cronExpression()
         .nullable()
         .default('0 */4 * * *')
@@ -589,11 +586,9 @@ const DrbdSchema = z
       'poll-interval': duration(10)
         .prefault('1s')
         .meta({ description: 'how often /proc/drbd is polled when events2 is not used' }),
-      events2: oneOf(['auto', 'on', 'off'])
-        .default('auto')
-        .meta({
-          description: 'follow `drbdsetup events2`: auto (when available), on (required), off (poll)',
-        }),
+      events2: oneOf(['auto', 'on', 'off']).default('auto').meta({
+        description: 'follow `drbdsetup events2`: auto (when available), on (required), off (poll)',
+      }),
     },
     mapping('the drbd section'),
   )

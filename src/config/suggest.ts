@@ -1,17 +1,19 @@
-/** Levenshtein edit distance between two short strings. Pure. */
+/** Edit distance counting insertions, deletions, substitutions and adjacent swaps (`nmae`). Pure. */
 export function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number) => (d[i] as number[])[j] as number;
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0] as number;
-    prev[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const up = prev[j] as number;
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      prev[j] = Math.min(up + 1, (prev[j - 1] as number) + 1, diag + cost);
-      diag = up;
+      let v = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, at(i - 2, j - 2) + 1);
+      (d[i] as number[])[j] = v;
     }
   }
-  return prev[b.length] as number;
+  return at(a.length, b.length);
 }
 
 /**
@@ -23,7 +25,10 @@ export function closestMatch(word: string, candidates: readonly string[]): strin
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
-    const d = norm(c) === norm(word) ? 0 : editDistance(norm(word), norm(c));
+    const w = norm(word);
+    const n = norm(c);
+    // A longer or shorter spelling of the same word (`warning` for `warn`) counts as close.
+    const d = n === w ? 0 : n.length >= 3 && (w.startsWith(n) || n.startsWith(w)) ? 1 : editDistance(w, n);
     if (d < bestDistance) {
       best = c;
       bestDistance = d;
