@@ -9,6 +9,10 @@ export interface CommandCapture {
   readonly stdout: string;
   readonly stderr: string;
   readonly exitCode: number;
+  /** True when the command did not finish within its timeout (optional: targets that cannot tell leave it out). */
+  readonly timedOut?: boolean;
+  /** Wall time of the command in ms, where the target measures it. */
+  readonly durationMs?: number;
 }
 
 export type Fault =
