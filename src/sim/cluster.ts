@@ -198,6 +198,21 @@ export class SimCluster {
     return this.node(name).write(count);
   }
 
+  /** Writes and advances virtual time until every write is acknowledged or failed (or `maxWaitMs`). */
+  async writeAndSettle(
+    name: string,
+    count = 1,
+    maxWaitMs = 30_000,
+  ): Promise<{ accepted: SimWrite[]; refused: string | null; acked: (boolean | null)[] }> {
+    const w = this.write(name, count);
+    const acked: (boolean | null)[] = w.done.map(() => null);
+    w.done.forEach((p, i) => void p.then((ok) => (acked[i] = ok)));
+    const deadline = this.clock.nowMs() + maxWaitMs;
+    await flush();
+    while (acked.some((a) => a === null) && this.clock.nowMs() < deadline) await this.advance(10);
+    return { accepted: w.accepted, refused: w.refused, acked };
+  }
+
   mount(name: string, mountpoint = '/mnt/r0'): boolean {
     return this.node(name).mount(mountpoint).ok;
   }

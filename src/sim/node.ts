@@ -80,7 +80,7 @@ interface Session {
   lastPongMs: number;
   sync: SyncRun | null;
   pendingPromote: { id: number; resolve: (r: 'ok' | 'lost' | StateError) => void } | null;
-  pendingDisconnect: (() => void) | null;
+  pendingDisconnect: { iOutdate: boolean; outdateYou: boolean; resolve: () => void } | null;
 }
 
 const BLOCK_KIB = 4;
@@ -742,15 +742,9 @@ export class SimNode {
         fencing && this.role === 'Secondary' && this.peerRole === 'Primary' && this.disk !== 'Diskless';
       const outdateYou = fencing && this.role === 'Primary' && this.peerRole === 'Secondary';
       await new Promise<void>((resolve) => {
-        s.pendingDisconnect = resolve;
+        s.pendingDisconnect = { iOutdate, outdateYou, resolve };
         this.deps.transport.send(s.id, { t: 'disconnect-req', outdateYou, iOutdated: iOutdate });
       });
-      if (this.session === s) {
-        // Answered by the peer: a graceful disconnect.
-        if (iOutdate) this.setDisk('Outdated');
-        this.dropSession('Disconnecting', outdateYou ? 'Outdated' : 'DUnknown');
-        if (outdateYou) this.md.peerOutdated = true;
-      }
     }
     if (!this.netConfigured) return SETUP_OK;
     if (this.session) this.dropSession('Disconnecting', 'DUnknown');
@@ -822,7 +816,7 @@ export class SimNode {
     this.deps.transport.close(s.id);
     if (s.sync && s.sync.role === 'target' && !s.sync.verify) this.log('resync aborted');
     s.pendingPromote?.resolve('lost');
-    s.pendingDisconnect?.();
+    s.pendingDisconnect?.resolve();
     const fencing = this.config.fencing;
     this.cstate = kind;
     this.peerRole = 'Unknown';
@@ -952,10 +946,18 @@ export class SimNode {
         this.connectionLost('TearDown', msg.iOutdated ? 'Outdated' : 'DUnknown');
         return;
       }
-      case 'disconnect-ack':
-        s.pendingDisconnect?.();
+      case 'disconnect-ack': {
+        // The peer agreed: finish the graceful disconnect now, before its FIN can arrive.
+        const d = s.pendingDisconnect;
+        if (!d) return;
         s.pendingDisconnect = null;
+        if (d.iOutdate) this.setDisk('Outdated');
+        if (d.outdateYou) this.md.peerOutdated = true;
+        this.dropSession('Disconnecting', d.outdateYou ? 'Outdated' : 'DUnknown');
+        this.toStandAlone();
+        d.resolve();
         return;
+      }
     }
   }
 
@@ -1226,6 +1228,7 @@ export class SimNode {
       ) {
         const fenced = await this.tryOutdatePeer();
         if (!fenced) {
+          if (this.disk !== 'UpToDate' && !forced) return stateFailure(m, SS.NO_UP_TO_DATE_DISK);
           if (!force) return stateFailure(m, SS.PRIMARY_NOP);
           this.log('Forced into split brain situation!');
           this.peerDisk = 'Outdated';
