@@ -260,13 +260,27 @@ function applyToModel(model: Events2Model, ev: Extract<Events2Event, { type: 'ob
   }
 }
 
+function hasDuplicateMinors(model: Events2Model): boolean {
+  const seen = new Set<number>();
+  for (const d of model.devices.values()) {
+    if (d.minor === null) continue;
+    if (seen.has(d.minor)) return true;
+    seen.add(d.minor);
+  }
+  return false;
+}
+
 /** Pure. The devices the events2 model describes, before split-brain evidence is attached. */
 function devicesFromModel(
   model: Events2Model,
   supplement: ReadonlyMap<number, ProcDrbdDevice>,
 ): DrbdDeviceView[] {
   const out: DrbdDeviceView[] = [];
-  for (const dev of model.devices.values()) {
+  // A minor belongs to one device; two claiming it means a missed destroy: the later one wins here
+  // and reduceDrbd asks for a fresh dump (hasDuplicateMinors).
+  const byMinor = new Map<number, EvDevice>();
+  for (const dev of model.devices.values()) if (dev.minor !== null) byMinor.set(dev.minor, dev);
+  for (const dev of byMinor.values()) {
     if (dev.minor === null) continue;
     const res = model.resources.get(dev.resource);
     // Two-node clusters have one connection per resource; with more, the first (lowest key) counts.
@@ -456,9 +470,10 @@ export function reduceDrbd(state: DrbdReducerState, input: DrbdInput): DrbdReduc
       const next = { model: state.model, initialDone: state.initialDone, procSupplement };
       const version = input.snapshot.version?.release ?? state.view.version;
       if (!state.initialDone) {
+        const view = { ...state.view, version };
         return {
-          state: { ...state, procSupplement, view: { ...state.view, version } },
-          changes: [],
+          state: { ...state, procSupplement, view },
+          changes: diffDrbdViews(state.view, view),
           resyncNeeded: false,
         };
       }
@@ -501,8 +516,9 @@ export function reduceDrbd(state: DrbdReducerState, input: DrbdInput): DrbdReduc
       }
       const model = applyToModel(state.model, ev);
       if (!state.initialDone) return { state: { ...state, model }, changes: [], resyncNeeded: false };
+      const resyncNeeded = hasDuplicateMinors(model);
       const devices = devicesFromModel(model, state.procSupplement);
-      return publish(
+      const r = publish(
         state,
         { model, initialDone: true, procSupplement: state.procSupplement },
         { version: state.view.version, source: 'events2', availability: availabilityOf(devices) },
@@ -510,6 +526,7 @@ export function reduceDrbd(state: DrbdReducerState, input: DrbdInput): DrbdReduc
         EVENTS2_ATTEMPT,
         ev.timestamp,
       );
+      return resyncNeeded ? { ...r, resyncNeeded } : r;
     }
   }
 }

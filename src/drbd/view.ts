@@ -53,6 +53,7 @@ export type DrbdDeviceField = Exclude<keyof DrbdDeviceView, 'minor'>;
 export type DrbdChange =
   | { readonly kind: 'availability'; readonly from: DrbdAvailability; readonly to: DrbdAvailability }
   | { readonly kind: 'version'; readonly from: string | null; readonly to: string | null }
+  | { readonly kind: 'source'; readonly from: DrbdView['source']; readonly to: DrbdView['source'] }
   | { readonly kind: 'device-added'; readonly device: DrbdDeviceView }
   | { readonly kind: 'device-removed'; readonly device: DrbdDeviceView }
   | {
@@ -106,6 +107,7 @@ export function diffDrbdViews(before: DrbdView, after: DrbdView): DrbdChange[] {
     changes.push({ kind: 'availability', from: before.availability, to: after.availability });
   if (before.version !== after.version)
     changes.push({ kind: 'version', from: before.version, to: after.version });
+  if (before.source !== after.source) changes.push({ kind: 'source', from: before.source, to: after.source });
   const old = new Map(before.devices.map((d) => [d.minor, d]));
   const now = new Map(after.devices.map((d) => [d.minor, d]));
   const minors = [...new Set([...old.keys(), ...now.keys()])].sort((a, b) => a - b);
