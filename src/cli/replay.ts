@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT } from '../common/errors.js';
+import { decide, type EngineMemory, type EnginePolicy, type Observation } from '../engine/index.js';
 import { readJournalFile, renderReplayReport, replayEntries, type Recompute } from '../journal/index.js';
 import { CliExit } from './program-exit.js';
 
@@ -9,11 +10,22 @@ export interface ReplayDeps {
 }
 
 /**
+ * Today's engine on a journal entry: `decide(observation, memory, policy).decision`. The journal holds them as
+ * the plain JSON the engine's types are (no Maps, no classes), so the casts only restore the static types.
+ */
+export const engineRecompute: Recompute = (entry) =>
+  decide(entry.observation as Observation, entry.memory as EngineMemory, entry.policy as EnginePolicy)
+    .decision;
+
+/**
  * `drbd-sentinel replay FILE [--verbose] [--json]`: re-runs today's engine on every decision of a journal file
  * and shows where it decides differently (reason, plan action kinds, per-resource reasons). Exit 0 when all
  * agree, 1 when any differs or cannot be recomputed, 2 when the file cannot be read.
  */
-export function registerReplayCommand(program: Command, deps: ReplayDeps): void {
+export function registerReplayCommand(
+  program: Command,
+  deps: ReplayDeps = { recompute: engineRecompute },
+): void {
   program
     .command('replay')
     .description("re-run today's engine on a decision journal and show where it decides differently")

@@ -5,6 +5,8 @@ import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CliExit } from '../../../src/cli/program-exit.js';
 import { registerReplayCommand } from '../../../src/cli/replay.js';
+import { decide } from '../../../src/engine/index.js';
+import { memory, observation, policy, SILENT_PEER } from '../../engine/builders.js';
 import { JournalWriter, type JournalEntry, type Recompute } from '../../../src/journal/index.js';
 
 let dir: string;
@@ -46,8 +48,12 @@ function journal(decisions: Array<[boolean, unknown]>): string {
 }
 
 async function cli(...args: string[]) {
+  return cliWith({ recompute }, ...args);
+}
+
+async function cliWith(deps: { recompute: Recompute } | undefined, ...args: string[]) {
   const program = new Command('drbd-sentinel').exitOverride();
-  registerReplayCommand(program, { recompute });
+  registerReplayCommand(program, deps);
   let out = '';
   let errOut = '';
   vi.spyOn(process.stdout, 'write').mockImplementation(
@@ -103,5 +109,46 @@ describe('drbd-sentinel replay', () => {
       code: 2,
       message: expect.stringContaining('no such file'),
     });
+  });
+});
+
+describe('drbd-sentinel replay with the real engine', () => {
+  it('recomputes journaled engine decisions identically after the JSON round trip, and flags an altered one', async () => {
+    const path = join(dir, 'engine.jsonl');
+    const w = JournalWriter.open({ path, maxBytes: 1_000_000, keep: 1, syncIntervalMs: null });
+    if (!w.ok) throw new Error(w.error.message);
+    const inputs = [
+      { observation: observation(), memory: memory(), policy: policy() },
+      { observation: observation({ peer: SILENT_PEER }), memory: memory(), policy: policy() },
+    ];
+    inputs.forEach((input, seq) => {
+      const { decision } = decide(input.observation, input.memory, input.policy);
+      w.value.append({
+        v: 1,
+        time: `T${seq + 1}`,
+        monoMs: input.observation.nowMs,
+        node: 'alpha',
+        seq,
+        ...input,
+        decision,
+      });
+    });
+    // An entry recorded by a (hypothetical) older engine that decided otherwise:
+    const altered = decide(inputs[0]!.observation, inputs[0]!.memory, inputs[0]!.policy).decision;
+    w.value.append({
+      v: 1,
+      time: 'T3',
+      monoMs: 0,
+      node: 'alpha',
+      seq: 2,
+      ...inputs[0]!,
+      decision: { ...altered, reason: 'OLD_REASON' },
+    });
+    w.value.close();
+
+    const r = await cliWith(undefined, 'replay', path);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^line 3 T3: DIFFERENT\n  recorded:   OLD_REASON: /);
+    expect(r.out).toContain('3 decision(s) replayed: 2 same, 1 different, 0 error(s)');
   });
 });
