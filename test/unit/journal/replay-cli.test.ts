@@ -148,7 +148,7 @@ describe('drbd-sentinel replay with the real engine', () => {
 
     const r = await cliWith(undefined, 'replay', path);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/^line 3 T3: DIFFERENT\n  recorded:   OLD_REASON: /);
+    expect(r.out).toMatch(/^line 3 T3: DIFFERENT\n {2}recorded: {3}OLD_REASON: /);
     expect(r.out).toContain('3 decision(s) replayed: 2 same, 1 different, 0 error(s)');
   });
 });
