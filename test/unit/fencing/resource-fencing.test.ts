@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../../src/common/clock.js';
+import type { FenceOutcome } from '../../../src/executor/ports.js';
+import { answerOutdateRequest, outdateAnswerOf } from '../../../src/fencing/outdate-request.js';
+import { serveFencePeer, type ServeFencePeerDeps } from '../../../src/fencing/serve-fence-peer.js';
+import type { OutdateAnswer } from '../../../src/fencing/fence-peer-exit.js';
+import { drive, FakeWorld, primaryState, secondaryState } from '../executor/fakes.js';
+
+describe('answerOutdateRequest (the receiving node)', () => {
+  const answer = (w: FakeWorld, clock = new VirtualClock(), timeoutMs = 10_000) =>
+    drive(clock, answerOutdateRequest('r0', { drbd: w.drbdPort(), clock, timeoutMs }));
+
+  it('outdates a disconnected UpToDate Secondary, once', async () => {
+    const w = new FakeWorld();
+    w.drbd.r0 = secondaryState();
+    expect(await answer(w)).toMatchObject({ outcome: 'done', code: 'outdated' });
+    expect(await answer(w)).toMatchObject({ outcome: 'done', code: 'already-outdated' });
+    expect(w.mutations()).toEqual(['drbd outdate r0']);
+  });
+
+  it('refuses on a Primary', async () => {
+    const w = new FakeWorld();
+    w.drbd.r0 = primaryState();
+    expect(await answer(w)).toMatchObject({ outcome: 'refused', code: 'peer-primary' });
+    expect(w.mutations()).toEqual([]);
+  });
+
+  it('reports an Inconsistent disk without touching it', async () => {
+    const w = new FakeWorld();
+    w.drbd.r0 = { ...secondaryState(), disks: ['Inconsistent'] };
+    expect(await answer(w)).toMatchObject({ outcome: 'done', code: 'inconsistent' });
+    expect(w.mutations()).toEqual([]);
+  });
+
+  it('waits for DRBD to notice the cut before outdating', async () => {
+    const w = new FakeWorld();
+    w.drbd.r0 = { ...secondaryState(), cstate: 'Connected', peerRole: 'Primary' };
+    const clock = new VirtualClock();
+    clock.setTimer(1_200, () => {
+      if (w.drbd.r0) w.drbd.r0 = { ...w.drbd.r0, cstate: 'NetworkFailure', peerRole: 'Unknown' };
+    });
+    const r = await answer(w, clock);
+    expect(r).toMatchObject({ outcome: 'done', code: 'outdated' });
+    expect(clock.nowMs()).toBeGreaterThanOrEqual(1_200);
+  });
+
+  it('gives up when DRBD still reports Connected at the deadline', async () => {
+    const w = new FakeWorld();
+    w.drbd.r0 = { ...secondaryState(), cstate: 'Connected' };
+    const r = await answer(w, new VirtualClock(), 2_000);
+    expect(r).toMatchObject({ outcome: 'failed', code: 'still-connected' });
+    expect(w.mutations()).toEqual([]);
+  });
+});
+
+describe('outdateAnswerOf (the asking node)', () => {
+  it('reads replies', () => {
+    expect(outdateAnswerOf(null)).toBe('unreachable');
+    expect(outdateAnswerOf({ outcome: 'done', code: 'outdated' })).toBe('outdated');
+    expect(outdateAnswerOf({ outcome: 'done', code: 'already-outdated' })).toBe('already-outdated');
+    expect(outdateAnswerOf({ outcome: 'done', code: 'inconsistent' })).toBe('inconsistent');
+    expect(outdateAnswerOf({ outcome: 'refused', code: 'peer-primary' })).toBe('peer-primary');
+    expect(outdateAnswerOf({ outcome: 'refused', code: 'maintenance' })).toBe('failed');
+    expect(outdateAnswerOf({ outcome: 'failed', code: 'E_DRBD' })).toBe('failed');
+  });
+});
+
+describe('serveFencePeer (the daemon side of fence-peer)', () => {
+  const fenced: FenceOutcome = {
+    status: 'fenced',
+    handlers: [{ name: 'ipmi', status: 'ok', exitCode: 0, durationMs: 900, output: '' }],
+    detail: 'bravo fenced by ipmi',
+  };
+  function deps(
+    answer: OutdateAnswer,
+    policy: ServeFencePeerDeps['policy'],
+    fence: FenceOutcome,
+    delayMs = 0,
+  ) {
+    const calls: string[] = [];
+    const clock = new VirtualClock();
+    const d: ServeFencePeerDeps = {
+      policy,
+      clock,
+      nodeFenceDelayMs: delayMs,
+      outdatePeer: async (r) => {
+        calls.push(`outdate ${r}`);
+        return { answer, detail: 'peer said so' };
+      },
+      fenceNode: async (reason) => {
+        calls.push(`fence @${clock.nowMs()} ${reason}`);
+        return fence;
+      },
+      onFenced: () => calls.push('recorded'),
+    };
+    return { d, calls, clock };
+  }
+
+  it('answers 4 when the peer outdated its disk, without node fencing', async () => {
+    const { d, calls } = deps('outdated', 'stonith', fenced);
+    expect(await serveFencePeer('r0', d)).toEqual({
+      exitCode: 4,
+      message: 'r0: peer disk outdated (peer said so)',
+    });
+    expect(calls).toEqual(['outdate r0']);
+  });
+
+  it('falls back to node fencing under stonith (7), after the delay when given', async () => {
+    const { d, calls, clock } = deps('unreachable', 'stonith', fenced, 5_000);
+    const r = await drive(clock, serveFencePeer('r0', d));
+    expect(r.exitCode).toBe(7);
+    expect(calls).toEqual([
+      'outdate r0',
+      'fence @5000 fence-peer r0: peer unreachable on every heartbeat link',
+      'recorded',
+    ]);
+  });
+
+  it('answers 1 when node fencing fails', async () => {
+    const failed: FenceOutcome = { status: 'failed', handlers: [], detail: 'no handler' };
+    const { d } = deps('failed', 'stonith', failed);
+    expect((await serveFencePeer('r0', d)).exitCode).toBe(1);
+  });
+
+  it('answers 5 for an unreachable peer under resource-only, without fencing', async () => {
+    const { d, calls } = deps('unreachable', 'resource-only', fenced);
+    expect((await serveFencePeer('r0', d)).exitCode).toBe(5);
+    expect(calls).toEqual(['outdate r0']);
+  });
+});
