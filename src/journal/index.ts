@@ -12,3 +12,4 @@ export {
   type ReplayReport,
 } from './replay.js';
 export { JournalWriter, type JournalWriterOptions } from './writer.js';
+export { JOURNAL_FILE, journalOptionsFromConfig } from './from-config.js';

@@ -12,3 +12,4 @@ export {
   type NotifySeverity,
 } from './payload.js';
 export { NotifyRunner, type NotifyRunnerOptions, type NotifyStats } from './runner.js';
+export { hooksFromConfig, WEBHOOK_RETRY_BACKOFF_MS } from './from-config.js';
