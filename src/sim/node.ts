@@ -1318,6 +1318,23 @@ export class SimNode {
     return SETUP_OK;
   }
 
+  /**
+   * Outdates this node's data out of band, as a dopd-style fence handler does on the peer (over a
+   * heartbeat link, or with `drbdmeta outdate` while DRBD is down). Refused for a Primary.
+   */
+  forceOutdate(): boolean {
+    if (this.powered && this.up) {
+      if (this.role === 'Primary') return false;
+      if (this.disk === 'UpToDate' || this.disk === 'Consistent') {
+        this.setDisk('Outdated');
+        this.commit();
+      }
+      return true;
+    }
+    if (this.md.consistent) this.md.outdated = true;
+    return true;
+  }
+
   /** `drbdsetup resume-io`. */
   resumeIoCommand(): SetupOutcome {
     if (this.suspended) this.resumeIo('admin');
