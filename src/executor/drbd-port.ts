@@ -1,121 +1,84 @@
 /**
- * A DrbdPort on drbdadm through runCommand: the default until the daemon adapts src/drbd's command
- * layer to DrbdPort. Argument arrays only (no shell).
+ * The DrbdPort on src/drbd's typed command layer (drbdadm without a shell, failures classified from
+ * DRBD's real messages there). The daemon builds it with `createDrbdPort(createDrbdCommands(...))`.
  *
- * SAFETY (rule 4): no operation here ever adds `--force`, `--discard-my-data` or
- * `--overwrite-data-of-peer`.
+ * SAFETY (rule 4): the command layer cannot express `--force`, `--discard-my-data` or
+ * `--overwrite-data-of-peer`, and this port only uses plain primary/secondary/outdate/connect.
  */
 import type { CommandOutcome, RunOptions } from '../common/exec.js';
-import { runCommand } from '../common/exec.js';
 import type { Result } from '../common/result.js';
 import { err, ok } from '../common/result.js';
-import type { ConnectionState, DiskState, Role } from '../drbd/types.js';
-import { CONNECTION_STATES, DISK_STATES, ROLES } from '../drbd/types.js';
-import { classifyDrbdOutcome, drbdRetrySafe } from './drbd-error-kind.js';
+import type { DrbdCommandError, DrbdCommandResult, DrbdCommands } from '../drbd/runner.js';
+import { createDrbdCommands } from '../drbd/runner.js';
 import type { OpOptions, StepOutcome } from './outcome.js';
-import { outputSummary, stepFailed, stepOk, stepTimeout } from './outcome.js';
+import { stepFailed, stepOk, stepTimeout } from './outcome.js';
 import type { DrbdPort, DrbdResourceStatus, QueryFailure } from './ports.js';
 
-export type CommandRunner = (argv: readonly string[], options: RunOptions) => Promise<CommandOutcome>;
+const runOptions = (op: OpOptions) => ({
+  timeoutMs: op.timeoutMs,
+  ...(op.signal ? { signal: op.signal } : {}),
+});
 
-export interface CommandDrbdPortOptions {
-  /** Path of drbdadm (config `drbd.drbdadm`). */
-  readonly drbdadm: string;
-  /** Injected for tests; defaults to runCommand. */
-  readonly run?: CommandRunner;
+const describe = (e: DrbdCommandError): string => `${e.argv.join(' ') || e.op}: ${e.message}`;
+
+/**
+ * Maps a command result to a step outcome. The error kind and `retrySafe` are the command layer's
+ * (src/drbd/classify.ts: retry-safe means re-running may succeed without anything else changing).
+ */
+export function drbdStep(result: DrbdCommandResult, what: string): StepOutcome {
+  if (result.ok) return stepOk(`${what}: ok`);
+  const e = result.error;
+  if (e.kind === 'timeout' || e.kind === 'aborted') return stepTimeout(describe(e), e.retrySafe);
+  return stepFailed(e.kind, describe(e), e.retrySafe);
 }
 
-/** Maps a drbdadm outcome to a step outcome with a classified error kind. */
-export function drbdStep(outcome: CommandOutcome, what: string): StepOutcome {
-  const kind = classifyDrbdOutcome(outcome);
-  if (kind === null) return stepOk(`${what}: ok`);
-  const text = outputSummary(outcome);
-  if (outcome.status === 'timeout' || outcome.status === 'aborted')
-    return stepTimeout(`${what}: ${outcome.status} after ${outcome.durationMs} ms`, true);
-  if (kind === 'timeout') return stepTimeout(`${what}: ${text}`, true);
-  if (outcome.status === 'spawn-error') return stepFailed('spawn-error', `${what}: ${text}`, true);
-  return stepFailed(kind, `${what}: ${text}`, drbdRetrySafe(kind));
-}
+const queryFailure = (e: DrbdCommandError): QueryFailure => ({
+  errorKind: e.kind,
+  detail: describe(e),
+  timedOut: e.kind === 'timeout' || e.kind === 'aborted',
+});
 
-const firstLine = (text: string): string =>
-  text
-    .split('\n')
-    .find((l) => l.trim() !== '')
-    ?.trim() ?? '';
-
-const asRole = (t: string | undefined): Role =>
-  (ROLES as readonly string[]).includes(t ?? '') ? (t as Role) : 'Unknown';
-const asDisk = (t: string | undefined): DiskState =>
-  (DISK_STATES as readonly string[]).includes(t ?? '') ? (t as DiskState) : 'DUnknown';
-
-/** Parses `drbdadm role` output (`Primary/Secondary`; DRBD 9 prints only the local role). Total. */
-export function parseRoleOutput(text: string): { role: Role; peerRole: Role } {
-  const [local, peer] = firstLine(text).split('/');
-  return { role: asRole(local), peerRole: asRole(peer) };
-}
-
-/** Parses `drbdadm dstate` output, one `Local/Peer` line per volume. Total. */
-export function parseDstateOutput(text: string): { disks: DiskState[]; peerDisks: DiskState[] } {
-  const lines = text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
-  return {
-    disks: lines.map((l) => asDisk(l.split('/')[0])),
-    peerDisks: lines.map((l) => asDisk(l.split('/')[1])),
-  };
-}
-
-/** Parses `drbdadm cstate` output (first volume); DRBD 9's `Connecting` is 8.4's `WFConnection`. Total. */
-export function parseCstateOutput(text: string): ConnectionState | null {
-  const t = firstLine(text);
-  const name = t === 'Connecting' ? 'WFConnection' : t;
-  return (CONNECTION_STATES as readonly string[]).includes(name) ? (name as ConnectionState) : null;
-}
-
-export function createCommandDrbdPort(options: CommandDrbdPortOptions): DrbdPort {
-  const run = options.run ?? runCommand;
-  const exec = (args: readonly string[], op: OpOptions) =>
-    run([options.drbdadm, ...args], {
-      timeoutMs: op.timeoutMs,
-      ...(op.signal ? { signal: op.signal } : {}),
-    });
-  const query = async (
-    sub: string,
+export function createDrbdPort(commands: DrbdCommands): DrbdPort {
+  const mutate = async (
+    op: 'primary' | 'secondary' | 'outdate' | 'connect',
     resource: string,
-    op: OpOptions,
-  ): Promise<Result<string, QueryFailure>> => {
-    const o = await exec([sub, resource], op);
-    if (o.status === 'ok') return ok(o.stdout);
-    return err({
-      errorKind: classifyDrbdOutcome(o) ?? 'unknown',
-      detail: `drbdadm ${sub} ${resource}: ${o.status}: ${outputSummary(o)}`,
-      timedOut: o.status === 'timeout' || o.status === 'aborted',
-    });
-  };
+    o: OpOptions,
+  ) => drbdStep(await commands.run({ op, resource }, runOptions(o)), `drbdadm ${op} ${resource}`);
   return {
-    primary: async (r, op) => drbdStep(await exec(['primary', r], op), `drbdadm primary ${r}`),
-    secondary: async (r, op) => drbdStep(await exec(['secondary', r], op), `drbdadm secondary ${r}`),
-    outdate: async (r, op) => drbdStep(await exec(['outdate', r], op), `drbdadm outdate ${r}`),
-    connect: async (r, op) => drbdStep(await exec(['connect', r], op), `drbdadm connect ${r}`),
-    async status(r, op): Promise<Result<DrbdResourceStatus, QueryFailure>> {
-      const role = await query('role', r, op);
-      if (!role.ok) return role;
-      const dstate = await query('dstate', r, op);
-      if (!dstate.ok) return dstate;
-      const cstateText = await query('cstate', r, op);
-      if (!cstateText.ok) return cstateText;
-      const cstate = parseCstateOutput(cstateText.value);
-      if (cstate === null)
-        return err({
-          errorKind: 'parse',
-          detail: `drbdadm cstate ${r}: unexpected output ${JSON.stringify(firstLine(cstateText.value))}`,
-          timedOut: false,
-        });
-      const disks = parseDstateOutput(dstate.value);
-      if (disks.disks.length === 0)
-        return err({ errorKind: 'parse', detail: `drbdadm dstate ${r}: no output`, timedOut: false });
-      return ok({ ...parseRoleOutput(role.value), ...disks, cstate });
+    primary: (r, o) => mutate('primary', r, o),
+    secondary: (r, o) => mutate('secondary', r, o),
+    outdate: (r, o) => mutate('outdate', r, o),
+    connect: (r, o) => mutate('connect', r, o),
+    async status(r, o): Promise<Result<DrbdResourceStatus, QueryFailure>> {
+      const role = await commands.role(r, runOptions(o));
+      if (!role.ok) return err(queryFailure(role.error));
+      const dstate = await commands.dstate(r, runOptions(o));
+      if (!dstate.ok) return err(queryFailure(dstate.error));
+      const cstate = await commands.cstate(r, runOptions(o));
+      if (!cstate.ok) return err(queryFailure(cstate.error));
+      const first = cstate.value[0];
+      if (first === undefined)
+        return err({ errorKind: 'parse', detail: `drbdadm cstate ${r}: no output`, timedOut: false });
+      return ok({
+        role: role.value.role,
+        peerRole: role.value.peerRole ?? 'Unknown',
+        disks: dstate.value.map((d) => d.disk),
+        peerDisks: dstate.value.map((d) => d.peerDisk ?? 'DUnknown'),
+        cstate: first,
+      });
     },
   };
+}
+
+/** How a command is run (runCommand's signature); injectable for tests. */
+export type CommandRunner = (argv: readonly string[], options: RunOptions) => Promise<CommandOutcome>;
+
+/** A DrbdPort straight from a drbdadm path: `createDrbdPort(createDrbdCommands({ drbdadm, run }))`. */
+export function createCommandDrbdPort(options: {
+  readonly drbdadm: string;
+  readonly run?: CommandRunner;
+}): DrbdPort {
+  return createDrbdPort(
+    createDrbdCommands({ drbdadm: options.drbdadm, ...(options.run ? { run: options.run } : {}) }),
+  );
 }

@@ -20,10 +20,8 @@ export type {
 export type { OpOptions, StepOutcome } from './outcome.js';
 export type { OnBusyUmount, ResourceExecConfig, ResourceTimeouts } from './resource-config.js';
 export { cidr, DEFAULT_TIMEOUTS, parseFloatingAddress } from './resource-config.js';
-export type { CommandDrbdPortOptions, CommandRunner } from './drbd-port.js';
-export { createCommandDrbdPort, parseCstateOutput, parseDstateOutput, parseRoleOutput } from './drbd-port.js';
-export type { DrbdErrorKind } from './drbd-error-kind.js';
-export { classifyDrbdOutcome, classifyDrbdOutput, drbdRetrySafe } from './drbd-error-kind.js';
+export type { CommandRunner } from './drbd-port.js';
+export { createCommandDrbdPort, createDrbdPort, drbdStep } from './drbd-port.js';
 export type { CommandSystemPortOptions, SystemCommands } from './system-port.js';
 export { createCommandSystemPort, DEFAULT_SYSTEM_COMMANDS } from './system-port.js';
 export { formatHolders, parseFuserOutput } from './fuser-output.js';

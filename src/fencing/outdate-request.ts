@@ -90,7 +90,9 @@ export async function answerOutdateRequest(
           message: `${resource} marked Outdated`,
         };
       const kind = r.status === 'failed' ? r.errorKind : 'timeout';
-      if (kind !== 'connected-outdate' && kind !== 'transient')
+      // "(-6) Refusing to be Outdated while Connected" (state-refused) or a transient state: DRBD has not
+      // settled on the cut yet; try again until the deadline.
+      if (kind !== 'state-refused' && kind !== 'transient' && kind !== 'timeout')
         return { outcome: 'failed', code: OUTDATE_REPLY_CODES.DRBD_FAILED, message: `${kind}: ${r.detail}` };
     }
     if (clock.nowMs() >= deadline || options.signal?.aborted)

@@ -240,12 +240,13 @@ describe('command ports against shims', () => {
     setState({ dstate: 'Outdated/DUnknown\n' });
     const drbd = createCommandDrbdPort({ drbdadm: writeShims().drbdadm });
     const r = await drbd.primary('r0', { timeoutMs: 5000 });
-    expect(r).toMatchObject({ status: 'failed', errorKind: 'need-uptodate', retrySafe: true });
+    // retrySafe is the command layer's: re-running cannot succeed until something else changes.
+    expect(r).toMatchObject({ status: 'failed', errorKind: 'need-uptodate', retrySafe: false });
     expect(r.detail).toContain('(-2) Need access to UpToDate data');
 
     setState({ role: 'Primary/Unknown\n', mounts: '/dev/drbd1 /srv/r0 ext4 rw 0 0\n' });
     const s = await drbd.secondary('r0', { timeoutMs: 5000 });
-    expect(s).toMatchObject({ status: 'failed', errorKind: 'held-open', retrySafe: true });
+    expect(s).toMatchObject({ status: 'failed', errorKind: 'held-open', retrySafe: false });
 
     const st = await drbd.status('r0', { timeoutMs: 5000 });
     expect(st).toEqual({
@@ -265,7 +266,7 @@ describe('command ports against shims', () => {
     setState({ 'refuse-primary': '' });
     const results = await runPlan(plan(TAKEOVER_SEQUENCE), ctx());
     expect(results).toEqual([
-      expect.objectContaining({ status: 'failed', errorKind: 'need-uptodate', retrySafe: true }),
+      expect.objectContaining({ status: 'failed', errorKind: 'need-uptodate', retrySafe: false }),
     ]);
     expect(calls().filter((l) => l.startsWith('drbdadm primary'))).toEqual(['drbdadm primary r0']);
     expect(calls().filter((l) => /--force|discard|overwrite/.test(l))).toEqual([]);

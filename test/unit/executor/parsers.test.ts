@@ -1,7 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classifyDrbdOutcome, classifyDrbdOutput } from '../../../src/executor/drbd-error-kind.js';
-import { parseCstateOutput, parseDstateOutput, parseRoleOutput } from '../../../src/executor/drbd-port.js';
 import { formatHolders, parseFuserOutput } from '../../../src/executor/fuser-output.js';
 import { mountStateOf, parseMountTable } from '../../../src/executor/mount-table.js';
 import { parseFloatingAddress } from '../../../src/executor/resource-config.js';
@@ -53,55 +51,6 @@ describe('parseFuserOutput', () => {
   it('formats holders for logs and pages', () => {
     expect(formatHolders(parseFuserOutput(stdout, stderr))).toBe(
       '8764 bash (root, .rce.); 8790 sleep (root, ..c..)',
-    );
-  });
-});
-
-describe('classifyDrbdOutput (real DRBD 8.4.11 messages)', () => {
-  it.each([
-    ['1: State change failed: (-2) Need access to UpToDate data\nCommand ... exit code 17', 'need-uptodate'],
-    ['1: State change failed: (-12) Device is held open by someone\nCommand ... exit code 11', 'held-open'],
-    ['1: State change failed: (-1) Multiple primaries not allowed by config', 'multiple-primaries'],
-    [
-      "Command 'drbdsetup-84 disconnect ipv4:10.77.0.1:7788 ipv4:10.77.0.2:7788' did not terminate within 5 seconds",
-      'timeout',
-    ],
-    ["'r9' not defined in your config (for this host).", 'not-configured'],
-    ['something nobody expected', 'unknown'],
-  ])('%s -> %s', (text, kind) => {
-    expect(classifyDrbdOutput(text)).toBe(kind);
-  });
-
-  it('maps outcomes: ok has no kind, a killed command is a timeout', () => {
-    expect(
-      classifyDrbdOutcome({ status: 'ok', exitCode: 0, stdout: '', stderr: '', durationMs: 1 }),
-    ).toBeNull();
-    expect(classifyDrbdOutcome({ status: 'timeout', stdout: '', stderr: '', durationMs: 1 })).toBe('timeout');
-    expect(classifyDrbdOutcome({ status: 'spawn-error', message: 'ENOENT', durationMs: 0 })).toBe('unknown');
-  });
-});
-
-describe('drbdadm query output', () => {
-  it('parses role, dstate and cstate of 8.4 and 9', () => {
-    expect(parseRoleOutput('Primary/Secondary\n')).toEqual({ role: 'Primary', peerRole: 'Secondary' });
-    expect(parseRoleOutput('Secondary\n')).toEqual({ role: 'Secondary', peerRole: 'Unknown' });
-    expect(parseDstateOutput('UpToDate/Outdated\nInconsistent/UpToDate\n')).toEqual({
-      disks: ['UpToDate', 'Inconsistent'],
-      peerDisks: ['Outdated', 'UpToDate'],
-    });
-    expect(parseCstateOutput('Connected\n')).toBe('Connected');
-    expect(parseCstateOutput('Connecting\n')).toBe('WFConnection');
-    expect(parseCstateOutput('garbage')).toBeNull();
-  });
-
-  it('is total', () => {
-    fc.assert(
-      fc.property(fc.string(), (s) => {
-        parseRoleOutput(s);
-        parseDstateOutput(s);
-        parseCstateOutput(s);
-        return true;
-      }),
     );
   });
 });

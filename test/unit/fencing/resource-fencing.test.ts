@@ -44,6 +44,32 @@ describe('answerOutdateRequest (the receiving node)', () => {
     expect(clock.nowMs()).toBeGreaterThanOrEqual(1_200);
   });
 
+  it('retries an outdate DRBD refuses while it settles on the cut, and stops on a hard failure', async () => {
+    const w = new FakeWorld();
+    w.drbd.r0 = secondaryState();
+    w.fail.set('drbd outdate', {
+      status: 'failed',
+      errorKind: 'state-refused',
+      retrySafe: false,
+      detail: '(-6) Refusing to be Outdated while Connected',
+    });
+    const clock = new VirtualClock();
+    clock.setTimer(600, () => w.fail.clear());
+    expect(await answer(w, clock)).toMatchObject({ outcome: 'done', code: 'outdated' });
+    expect(w.mutations().length).toBeGreaterThan(1);
+
+    const hard = new FakeWorld();
+    hard.drbd.r0 = secondaryState();
+    hard.fail.set('drbd outdate', {
+      status: 'failed',
+      errorKind: 'module-not-loaded',
+      retrySafe: false,
+      detail: 'no module',
+    });
+    expect(await answer(hard)).toMatchObject({ outcome: 'failed', code: 'E_DRBD' });
+    expect(hard.mutations()).toEqual(['drbd outdate r0']);
+  });
+
   it('gives up when DRBD still reports Connected at the deadline', async () => {
     const w = new FakeWorld();
     w.drbd.r0 = { ...secondaryState(), cstate: 'Connected' };
