@@ -59,7 +59,7 @@ export function controlRequest<K extends ControlOp>(
         finish(
           err({
             kind: 'not-running',
-            message: `drbd-sentinel is not running (nothing listens on ${socketPath})`,
+            message: `the daemon is not running (nothing listens on ${socketPath})`,
           }),
         );
       else if (e.code === 'EACCES' || e.code === 'EPERM')

@@ -23,8 +23,10 @@ export type HandlerOutcome<T> = Result<T, ControlErrorBody>;
 
 /**
  * The port the daemon supplies: one function per operation. Handlers may be slow (a switchover runs to its
- * end before answering); requests on one connection are answered in order. A throwing handler is a bug: the
- * client gets E_INTERNAL and the server keeps running.
+ * end before answering); requests on one connection are answered in order, but requests on different
+ * connections run concurrently, so handlers hand intents to the serialized loop rather than act themselves
+ * (SAFETY.md "One decision at a time"). A throwing handler is a bug: the client gets E_INTERNAL and the
+ * server keeps running.
  */
 export type ControlHandlers = {
   readonly [K in ControlOp]: (

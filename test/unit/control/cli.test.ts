@@ -141,7 +141,7 @@ describe('control CLI commands', () => {
   it('says clearly that the daemon is not running, exit 1', async () => {
     const r = await cli('status', '--socket', join(dir, 'nope.sock'));
     expect(r.code).toBe(1);
-    expect(r.message).toMatch(/drbd-sentinel is not running \(nothing listens on .*nope\.sock\)/);
+    expect(r.message).toMatch(/the daemon is not running \(nothing listens on .*nope\.sock\)/);
   });
 
   it('switchover passes resource and target and prints each step; a failed step exits 1', async () => {
