@@ -266,20 +266,22 @@ export class DrbdEventSource {
       'events2 exited',
     );
     if (!sawInitialDone) this.failuresInARow++;
-    if (MODULE_MISSING_RE.test(stderr)) {
-      // cycle() probes /proc/drbd and reports module-not-loaded when it is gone.
-      this.dispatch({ type: 'events2-restart' });
-      this.later(this.options.pollIntervalMs, () => void this.cycle());
-      return;
-    }
+    // /proc/drbd of DRBD 9 lists no devices: polling it is no fallback there, keep retrying events2.
+    const is9 = (this.state.view.version ?? '').startsWith('9');
     const limit = this.options.events2FailuresBeforeFallback ?? 3;
-    if (this.options.mode !== 'events2' && (spawnFailed || this.failuresInARow >= limit)) {
+    if (this.options.mode !== 'events2' && !is9 && (spawnFailed || this.failuresInARow >= limit)) {
       this.log.warn(
         { reason: 'events2-unavailable', failures: this.failuresInARow },
         'falling back to polling proc',
       );
       this.usingProc = true;
       this.later(0, () => void this.cycle());
+      return;
+    }
+    if (MODULE_MISSING_RE.test(stderr)) {
+      // cycle() probes /proc/drbd and reports module-not-loaded while it is gone.
+      this.dispatch({ type: 'events2-restart' });
+      this.later(this.options.pollIntervalMs, () => void this.cycle());
       return;
     }
     // Drop the dead child's picture now: nothing it said can be trusted until a new dump.

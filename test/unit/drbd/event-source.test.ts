@@ -218,6 +218,18 @@ describe('DrbdEventSource polling /proc/drbd', () => {
     expect(s.view.devices[0]).toMatchObject({ resource: 'r0', volume: 0 });
   });
 
+  it('never falls back to polling on DRBD 9 (its /proc/drbd lists no devices)', async () => {
+    fake.writeProc(withoutHeader(readFixture('proc', 'proc-9-version-only.txt')));
+    const runs = join(fake.dir, 'runs');
+    const drbdsetup = fake.script('drbdsetup', `echo x >> "${runs}"; exit 20`);
+    const s = start({ drbdsetup, events2FailuresBeforeFallback: 2 });
+    await vi.waitFor(async () => {
+      const { readFileSync } = await import('node:fs');
+      expect(readFileSync(runs, 'utf8').length).toBeGreaterThanOrEqual(10);
+    }, WAIT);
+    expect(s.view).toMatchObject({ version: '9.2.12', source: 'events2', availability: 'unknown' });
+  });
+
   it('polls only in proc mode and reports a missing module', async () => {
     const s = start({ drbdsetup: '/bin/false', mode: 'proc' });
     await vi.waitFor(() => expect(s.view.availability).toBe('module-not-loaded'), WAIT);
