@@ -89,8 +89,13 @@ function adm(o: SetupOutcome, setupCmd: string): SimCommandResult {
 function splitArgs(argv: readonly string[]): { options: Set<string>; positional: string[] } {
   const options = new Set<string>();
   const positional: string[] = [];
-  for (const a of argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
     if (a === '--') continue;
+    if (a === '-c' || a === '--config-file') {
+      i++; // the simulator has one built-in configuration
+      continue;
+    }
     if (a.startsWith('-')) options.add(a.replace(/=.*$/, ''));
     else positional.push(a);
   }
@@ -137,7 +142,7 @@ export async function runDrbdadm(
     }
     case 'secondary':
       if (!node.up) return notAllocated(node, `secondary ${m}`);
-      return adm(node.demote(), `secondary ${m}`);
+      return adm(await node.demote(), `secondary ${m}`);
     case 'outdate': {
       if (!node.up) return notAllocated(node, `outdate ${m}`);
       const o = node.outdate();
@@ -165,7 +170,7 @@ export async function runDrbdadm(
       return adm(r, `disconnect ${ipv(c.address)} ${ipv(c.peerAddress)}`);
     }
     case 'up':
-      return adm(node.upResource(), `attach ${m} /dev/vdb /dev/vdb internal`);
+      return admAttach(node.upResource(), m);
     case 'down': {
       const r = await withShortWait(clock, node.down());
       if (r === 'timeout')
@@ -177,18 +182,20 @@ export async function runDrbdadm(
       return adm(r, `down ${c.resource}`);
     }
     case 'adjust': {
-      if (!node.up) return adm(node.upResource(), `attach ${m} /dev/vdb /dev/vdb internal`);
+      if (!node.up) return admAttach(node.upResource(), m);
       if (node.disk === 'Diskless' && !node.md.diskBroken) {
         const a = node.attach();
-        if (a.exitCode !== 0) return adm(a, `attach ${m} /dev/vdb /dev/vdb internal`);
+        if (a.exitCode !== 0) return admAttach(a, m);
       }
       if (!node.netConfigured)
         return adm(node.connect(false), `connect ${c.resource} ${ipv(c.address)} ${ipv(c.peerAddress)}`);
       return SETUP_OK_RESULT;
     }
+    case 'create-md':
+      return out(node.createMetadata());
     case 'attach':
       if (!node.up) return notAllocated(node, `attach ${m} /dev/vdb /dev/vdb internal`);
-      return adm(node.attach(), `attach ${m} /dev/vdb /dev/vdb internal`);
+      return admAttach(node.attach(), m);
     case 'detach':
       if (!node.up) return notAllocated(node, `detach ${m}`);
       return adm(node.detach('admin'), `detach ${m}`);
@@ -204,6 +211,12 @@ export async function runDrbdadm(
 }
 
 const SETUP_OK_RESULT: SimCommandResult = out(SETUP_OK);
+
+/** Attach failures come from drbdmeta and carry their own "Command ..." line already. */
+function admAttach(o: SetupOutcome, minor: number): SimCommandResult {
+  if (o.exitCode === 0 || o.stderr.includes("Command '")) return out(o);
+  return adm(o, `attach ${minor} /dev/mapper/lower /dev/mapper/lower internal`);
+}
 
 /** `get-gi` / `show-gi` text: the generation identifiers and the metadata flags. */
 function giText(node: SimNode, verbose: boolean): string {

@@ -61,6 +61,7 @@ export function freshMetadata(initialCurrentUuid: string | null): SimMetadata {
     bitmap: [],
     writes: [],
     diskBroken: false,
+    al: [],
   };
 }
 
@@ -125,6 +126,8 @@ export class SimNode {
   peerRole: Role = 'Unknown';
   suspFen = false;
   suspUser = false;
+  /** DRBD's AL_SUSPENDED flag (last /proc/drbd I/O flag): set by an attach of fresh or crashed metadata. */
+  alSuspended = false;
   /** Mount points and holders that keep the device open. */
   readonly mounts = new Set<string>();
   holds = 0;
@@ -560,7 +563,8 @@ export class SimNode {
     this.commit();
     const a = this.attach();
     if (a.exitCode !== 0) return a;
-    return this.connect(false);
+    const c = this.connect(false);
+    return c.exitCode !== 0 ? c : a;
   }
 
   /** `drbdsetup attach`: the disk state comes from the metadata flags (DRBD's attach rules). */
@@ -568,12 +572,28 @@ export class SimNode {
     const m = String(this.config.minor);
     if (!this.up) return configFailure(m, ERR.MINOR_INVALID);
     if (this.disk !== 'Diskless') return configFailure(m, ERR.DISK_CONFIGURED);
+    if (this.md.diskBroken) {
+      const off = (this.config.sizeKiB + 40) * 1024 - 4096;
+      return {
+        exitCode: 10,
+        stdout: '',
+        stderr: `pread(5,...,4096,${off}) in v08_md_disk_to_cpu failed: Input/output error\nCommand 'drbdmeta ${m} v08 ${this.config.backingDevice} internal apply-al' terminated with exit code 10\n`,
+      };
+    }
     this.disk = 'Attaching';
     this.commit();
-    if (this.md.diskBroken) {
-      this.disk = 'Diskless';
-      this.commit();
-      return configFailure(m, ERR.MD_IO);
+    let stderr = '';
+    this.alSuspended = this.md.uuids.current === UUID_JUST_CREATED;
+    if (this.md.crashedPrimary && this.md.al.length > 0) {
+      // A Primary that lost power: the activity-log extents may differ from the peer.
+      const blocksPerExtent = 1024;
+      const maxBlock = Math.floor(this.config.sizeKiB / BLOCK_KIB);
+      for (const e of this.md.al)
+        for (let b = e * blocksPerExtent; b < (e + 1) * blocksPerExtent && b < maxBlock; b++)
+          this.bitmap.add(b);
+      this.syncMd();
+      stderr = `Marked additional ${ppsize(this.md.al.length * 4096)} as out-of-sync based on AL.\n`;
+      this.alSuspended = true;
     }
     if (this.linked) {
       this.disk = 'Negotiating';
@@ -596,10 +616,19 @@ export class SimNode {
       this.session.decided = false;
       this.session.awaitingParams = true;
       this.sendParams();
-      return SETUP_OK;
+      return { exitCode: 0, stdout: '', stderr };
     }
     this.commit();
-    return SETUP_OK;
+    return { exitCode: 0, stdout: '', stderr };
+  }
+
+  /** `drbdadm create-md --force`: fresh metadata (just-created UUID, Inconsistent); data blocks stay. */
+  createMetadata(): SetupOutcome {
+    if (this.up) return { exitCode: 20, stdout: '', stderr: 'Device is configured!\n' };
+    const writes = this.md.writes;
+    this.md = { ...freshMetadata(null), writes: [...writes] };
+    this.bitmap = new Set();
+    return { exitCode: 0, stdout: '', stderr: 'New drbd meta data block successfully created.\n' };
   }
 
   /** `drbdsetup detach` / on-io-error detach: Failed, then Diskless. */
@@ -628,7 +657,7 @@ export class SimNode {
     const r = this.config.resource;
     if (!this.up) return SETUP_OK;
     if (this.role === 'Primary') {
-      const d = this.demote();
+      const d = await this.demote();
       if (d.exitCode !== 0)
         return {
           exitCode: d.exitCode,
@@ -686,6 +715,7 @@ export class SimNode {
     this.peerRole = 'Unknown';
     this.suspFen = false;
     this.suspUser = false;
+    this.alSuspended = false;
     this.mounts.clear();
     this.holds = 0;
     this.pending.clear();
@@ -780,6 +810,7 @@ export class SimNode {
       pendingDisconnect: null,
     };
     this.deps.transport.setListening(false);
+    this.alSuspended = false;
     this.cstate = 'WFReportParams';
     this.commit();
     this.sendParams();
@@ -1177,6 +1208,7 @@ export class SimNode {
   verify(): SetupOutcome {
     const m = String(this.config.minor);
     const s = this.session;
+    if (this.config.verifyAlg === null) return stateFailure(m, SS.NO_VERIFY_ALG);
     if (!this.up || !s || !this.linked) return stateFailure(m, SS.NEED_CONNECTION);
     if (this.cstate !== 'Connected') return stateFailure(m, SS.RESYNC_RUNNING);
     if (this.disk !== 'UpToDate' || this.peerDisk !== 'UpToDate')
@@ -1287,14 +1319,25 @@ export class SimNode {
     }
   }
 
-  /** `drbdsetup secondary`: refused while the device is open (mounted or held). */
-  demote(): SetupOutcome {
+  /**
+   * `drbdsetup secondary`: refused while the device is open (mounted or held); like DRBD it first
+   * waits for the application writes in flight (which may wait for a lost peer or a frozen fence).
+   */
+  async demote(): Promise<SetupOutcome> {
     const m = String(this.config.minor);
     if (!this.up) return configFailure(m, ERR.MINOR_INVALID);
     if (this.role === 'Secondary') return SETUP_OK;
     if (this.openCount > 0) return stateFailure(m, SS.DEVICE_IN_USE);
+    const epoch = this.epoch;
+    while (this.pendingCount() > 0) {
+      await new Promise<void>((resolve) => this.timer(10, resolve));
+      if (this.epoch !== epoch) return configFailure(m, ERR.MINOR_INVALID);
+    }
+    if (!this.isPrimary()) return SETUP_OK;
+    if (this.openCount > 0) return stateFailure(m, SS.DEVICE_IN_USE);
     this.role = 'Secondary';
     this.md.crashedPrimary = false;
+    this.md.al = [];
     this.commit();
     this.emitHistory({ kind: 'role', role: 'Secondary', atMs: this.deps.clock.nowMs() });
     this.sendState();
@@ -1478,7 +1521,10 @@ export class SimNode {
    * acknowledged (protocol C: on both disks, or on the local disk when DRBD goes on without the
    * peer). Refused (empty list) unless the node is Primary with access to UpToDate data.
    */
-  write(count: number): { accepted: SimWrite[]; refused: string | null; done: Promise<boolean>[] } {
+  write(
+    count: number,
+    blocks?: readonly number[],
+  ): { accepted: SimWrite[]; refused: string | null; done: Promise<boolean>[] } {
     if (!this.powered || !this.up || this.role !== 'Primary')
       return { accepted: [], refused: 'Read-only file system', done: [] };
     const canWrite = this.disk === 'UpToDate' || (this.linked && this.peerDisk === 'UpToDate');
@@ -1489,7 +1535,7 @@ export class SimNode {
       const w: SimWrite = {
         id: `${this.config.name}-${++this.writeSeq}-${this.deps.rng.int(1 << 30).toString(36)}`,
         node: this.config.name,
-        block: this.deps.rng.int(Math.floor(this.config.sizeKiB / BLOCK_KIB)),
+        block: blocks?.[i] ?? this.deps.rng.int(Math.floor(this.config.sizeKiB / BLOCK_KIB)),
         atMs: this.deps.clock.nowMs(),
       };
       accepted.push(w);
@@ -1511,6 +1557,10 @@ export class SimNode {
     if (!this.al.has(extent)) {
       this.al.add(extent);
       this.counters.al++;
+    }
+    if (this.role === 'Primary' && !this.md.al.includes(extent)) {
+      this.md.al.push(extent);
+      if (this.md.al.length > 1237) this.md.al.shift();
     }
   }
 
@@ -1624,6 +1674,18 @@ export class SimNode {
   release(): void {
     this.holds = Math.max(0, this.holds - 1);
   }
+}
+
+/** DRBD's `ppsize`: KiB as `N KB`/`N MB`/... (shifting while the number has five digits). */
+export function ppsize(kib: number): string {
+  const units = ['K', 'M', 'G', 'T', 'P', 'E'];
+  let size = kib;
+  let base = 0;
+  while (size >= 10000 && base < units.length - 1) {
+    size = Math.floor(size / 1024) + ((size & 512) !== 0 ? 1 : 0);
+    base++;
+  }
+  return `${size} ${units[base] ?? 'K'}B`;
 }
 
 /** `10.0.0.1:7788` -> [`10.0.0.1`, `7788`]; IPv6 in brackets is accepted. */

@@ -19,6 +19,8 @@ export interface ProcDrbdDevice {
   /** Replication protocol letter, null when there is no network config (StandAlone). */
   readonly protocol: 'A' | 'B' | 'C' | null;
   readonly suspended: boolean;
+  /** AL_SUSPENDED: the last I/O flag shows `s`. */
+  readonly alSuspended?: boolean;
   readonly counters: {
     readonly ns: number;
     readonly nr: number;
@@ -71,7 +73,7 @@ export function renderProcDrbd(devices: readonly ProcDrbdDevice[]): string {
     if (d.minor !== prev + 1) out += '\n';
     prev = d.minor;
     const m = String(d.minor).padStart(2, ' ');
-    const flags = `${d.suspended ? 's' : 'r'}-----`;
+    const flags = `${d.suspended ? 's' : 'r'}----${d.alSuspended ? 's' : '-'}`;
     out += `${m}: cs:${d.cstate} ro:${d.role}/${d.peerRole} ds:${d.disk}/${d.peerDisk} ${d.protocol ?? ' '} ${flags}\n`;
     const c = d.counters;
     out += `    ns:${c.ns} nr:${c.nr} dw:${c.dw} dr:${c.dr} al:${c.al} bm:${c.bm} lo:0 pe:${d.pending} ua:0 ap:${d.appPending} ep:1 wo:f oos:${d.oosKiB}\n`;

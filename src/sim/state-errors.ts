@@ -19,6 +19,7 @@ export const SS = {
   RESYNC_RUNNING: { code: -8, text: 'Can not start OV/resync since it is already active' },
   IS_DISKLESS: { code: -11, text: 'Device is diskless, the requested operation requires a disk' },
   DEVICE_IN_USE: { code: -12, text: 'Device is held open by someone' },
+  NO_VERIFY_ALG: { code: -14, text: 'Need a verify algorithm to start online verify' },
   NEED_CONNECTION: { code: -15, text: 'Need a connection to start verify or resync' },
   LOWER_THAN_OUTDATED: { code: -16, text: 'Disk state is lower than outdated' },
   IN_TRANSIENT_STATE: { code: -18, text: 'In transient state, retry after next state change' },

@@ -42,6 +42,10 @@ export interface SimNodeConfig {
   /** Online verify speed (KiB/s). */
   readonly verifyRateKiBps: number;
   readonly onIoError: 'detach' | 'pass_on';
+  /** `verify-alg`; null (the lab's configuration) makes `verify` fail with -14. */
+  readonly verifyAlg: string | null;
+  /** The backing device shown in drbdmeta messages. */
+  readonly backingDevice: string;
   /** Used when DRBD would run the fence-peer handler; absent = no handler configured (exit 0). */
   readonly fencePeer?: FencePeerHandler;
 }
@@ -60,6 +64,8 @@ export const DEFAULT_NODE_CONFIG = {
   resyncRateKiBps: 20480,
   verifyRateKiBps: 102400,
   onIoError: 'detach',
+  verifyAlg: null,
+  backingDevice: '/dev/mapper/lower',
 } as const;
 
 /** DRBD's on-disk metadata plus the disk contents (as write ids): what survives a crash. */
@@ -81,6 +87,8 @@ export interface SimMetadata {
   writes: string[];
   /** The backing device returns I/O errors (fail-disk). */
   diskBroken: boolean;
+  /** Activity log: 4 MiB extents written recently (applied to the bitmap after a Primary's crash). */
+  al: number[];
 }
 
 /** One application write on the Primary: a 4 KiB block. */

@@ -16,6 +16,7 @@ export function procDrbdText(node: SimNode): string {
     peerDisk: node.peerDisk,
     protocol: node.netConfigured ? 'C' : null,
     suspended: node.suspended,
+    alSuspended: node.alSuspended,
     counters: { ...node.counters },
     pending: node.pendingCount(),
     appPending: node.pendingCount(),
