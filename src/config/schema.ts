@@ -610,6 +610,12 @@ const CommandsSchema = z
       systemctl: programName().default('systemctl'),
       ip: programName().default('ip'),
       fsck: programName().default('fsck'),
+      arping: programName()
+        .default('arping')
+        .meta({ description: 'announces a floating IPv4 address to the network after adding it' }),
+      'mounts-file': absolutePath('file path')
+        .prefault('/proc/self/mounts')
+        .meta({ description: 'the mount table read to see what is mounted where' }),
     },
     mapping('the commands section'),
   )
@@ -620,6 +626,8 @@ const CommandsSchema = z
     systemctl: c.systemctl,
     ip: c.ip,
     fsck: c.fsck,
+    arping: c.arping,
+    mountsFile: c['mounts-file'],
   }));
 
 const JournalSchema = z

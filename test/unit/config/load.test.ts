@@ -118,6 +118,8 @@ describe('defaults', () => {
         systemctl: 'systemctl',
         ip: 'ip',
         fsck: 'fsck',
+        arping: 'arping',
+        mountsFile: '/proc/self/mounts',
       },
       journal: { maxSizeMb: 64, keep: 5 },
       log: { level: 'info' },
