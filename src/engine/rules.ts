@@ -2,10 +2,12 @@
  * The per-resource rules, in their fixed order (docs/decisions.md, "Rule order"). Each returns a verdict:
  * a reason code, the resource's actions, facts, and a memory patch. Pure: no I/O, no clock, no logging.
  */
+import { assertNever } from '../common/result.js';
 import type { Facts } from './decision.js';
 import type { ResourceMemory } from './memory.js';
 import type { Action } from './plan.js';
 import type { ReasonCode } from './reasons.js';
+import { REASONS } from './reasons.js';
 import { completionSequence, releaseSequence, takeoverSequence } from './sequences.js';
 import type { ResourceContext } from './view.js';
 import { diskFailed, drbdLostPeer, stateFingerprint } from './view.js';
@@ -208,7 +210,11 @@ function intentRule(c: ResourceContext): Verdict | null {
       return v('SWITCHOVER_WAIT_PEER_RELEASE');
     }
     if (sw.to === c.peerName) {
-      if (!c.localPrimary) return c.peerPrimary ? v('SWITCHOVER_DONE') : v('SWITCHOVER_WAIT_PEER_TAKEOVER');
+      if (!c.localPrimary) {
+        if (c.peerPrimary) return v('SWITCHOVER_DONE');
+        // A peer that went silent after the handover is handled by the failover rules (with proof).
+        return c.silent ? null : v('SWITCHOVER_WAIT_PEER_TAKEOVER');
+      }
       const facts = releasePrechecks(c);
       if (facts.ok !== true) return v('SWITCHOVER_REFUSED', [], { facts });
       return v(
@@ -412,12 +418,56 @@ function secondaryPeerSilent(c: ResourceContext): Verdict {
       return v('TAKEOVER_ACCEPT_RISK', takeoverSequence(name, c.policy.fsck), { facts: { lostForMs } });
     }
     default:
-      return assertNeverPolicy(c.policy.fencing);
+      return assertNever(c.policy.fencing, 'fencing policy');
   }
 }
 
-function assertNeverPolicy(x: never): never {
-  throw new Error(`unexpected fencing policy: ${JSON.stringify(x)}`);
+/**
+ * Soft verdicts: refusals and "done" answers to intents and peer requests. They never displace what the
+ * Primary / Secondary rules must do (outdating the peer, fencing, a takeover with proof): they are the
+ * decision only when those rules have nothing to do.
+ */
+const SOFT: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
+  'SWITCHOVER_DONE',
+  'SWITCHOVER_REFUSED',
+  'STANDBY_NO_PEER',
+  'PEER_REQUEST_RELEASE_REFUSED',
+  'PEER_REQUEST_TAKEOVER_REFUSED',
+  'REFUSE_OUTDATE_PRIMARY',
+]);
+
+/** Soft verdicts answering a one-shot peer request: their page goes out even when the base rule wins. */
+const SOFT_ONE_SHOT: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
+  'PEER_REQUEST_RELEASE_REFUSED',
+  'PEER_REQUEST_TAKEOVER_REFUSED',
+  'REFUSE_OUTDATE_PRIMARY',
+]);
+
+function quiet(b: Verdict): boolean {
+  return b.plan.length === 0 && b.wantsFence !== true && REASONS[b.reason].severity === 'info';
+}
+
+/** The Primary / Secondary rules, after gates, disk failure, peer requests and intents. */
+function baseRules(c: ResourceContext): Verdict {
+  if (c.localPrimary) return primaryRule(c);
+  if (c.silent) return secondaryPeerSilent(c);
+  if (!c.obs.peer.reachable) return v('HOLD_PEER_UNCERTAIN');
+  return secondaryPeerReachable(c);
+}
+
+function combineSoft(c: ResourceContext, soft: Verdict): Verdict {
+  const base = baseRules(c);
+  if (quiet(base)) return soft;
+  const info = REASONS[soft.reason];
+  const page: Action[] =
+    SOFT_ONE_SHOT.has(soft.reason) && info.event !== null
+      ? [{ kind: 'notify', event: info.event, resource: c.res.name, message: `${c.res.name}: ${info.node}` }]
+      : [];
+  return {
+    ...base,
+    plan: [...page, ...base.plan],
+    facts: { ...soft.facts, ...base.facts, alsoDecided: soft.reason },
+  };
 }
 
 /**
@@ -431,16 +481,8 @@ export function resourceRules(c: ResourceContext): Verdict {
     c.rm.blockedFingerprint !== null || (c.rm.demoteFailed && !c.localPrimary)
       ? { blockedFingerprint: null, demoteFailed: false, failures: 0 }
       : {};
+  const special = diskRule(c) ?? peerRequestRule(c) ?? intentRule(c);
   const verdict =
-    diskRule(c) ??
-    peerRequestRule(c) ??
-    intentRule(c) ??
-    (c.localPrimary
-      ? primaryRule(c)
-      : c.silent
-        ? secondaryPeerSilent(c)
-        : !c.obs.peer.reachable
-          ? v('HOLD_PEER_UNCERTAIN')
-          : secondaryPeerReachable(c));
+    special === null ? baseRules(c) : SOFT.has(special.reason) ? combineSoft(c, special) : special;
   return { ...verdict, patch: { ...lifted, ...verdict.patch } };
 }
