@@ -67,14 +67,17 @@ export class NotifyRunner {
     this.hooks = hooks;
   }
 
-  /** Queues the event for every hook that wants it. Returns at once; never throws. */
-  notify(event: NotifyEvent): void {
+  /**
+   * Queues the event for every hook that wants it. Returns at once; never throws. `dedup: false` skips
+   * de-duplication (reminders of open alerts, which must go out whatever the window says).
+   */
+  notify(event: NotifyEvent, options: { readonly dedup?: boolean } = {}): void {
     try {
       if (this.closed) return;
       const targets = this.hooks.filter((h) => hookWants(h, event.event));
       if (targets.length === 0) return;
       let suppressed = 0;
-      if (this.dedup !== null) {
+      if (this.dedup !== null && options.dedup !== false) {
         const v = this.dedup.check(event);
         if (!v.deliver) {
           this.counts.suppressed++;

@@ -127,6 +127,13 @@ describe('NotifyRunner: command hooks', () => {
     await r.idle();
     expect(readFileSync(out, 'utf8')).toBe('peer-lost 0\npeer-lost 2\n');
     expect(r.stats()).toMatchObject({ delivered: 2, suppressed: 2, failed: 0 });
+    // A reminder of an open alert goes out inside the window.
+    r.notify(
+      { event: 'peer-lost', resource: null, message: 'still lost', reason: 'silence' },
+      { dedup: false },
+    );
+    await r.idle();
+    expect(readFileSync(out, 'utf8')).toBe('peer-lost 0\npeer-lost 2\npeer-lost 0\n');
   });
 
   it('reports a failing, hanging or missing command with a reason code and never throws', async () => {
