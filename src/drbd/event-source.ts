@@ -166,9 +166,15 @@ export class DrbdEventSource {
       this.later(this.options.pollIntervalMs, () => void this.cycle());
       return;
     }
-    if (snap === 'bad') {
+    if (snap === 'bad' && this.usingProc) {
       this.dispatch({ type: 'unavailable', availability: 'source-failed' });
       this.later(this.options.pollIntervalMs, () => void this.cycle());
+      return;
+    }
+    if (snap === 'bad') {
+      // The module is there (the file exists); events2 does not depend on its format.
+      this.dispatch({ type: 'version', version: null });
+      this.spawnEvents2();
       return;
     }
     if (this.usingProc) {

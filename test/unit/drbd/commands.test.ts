@@ -91,3 +91,36 @@ describe('query output parsers', () => {
     expect(parseDstateOutput('UpToDate/Maybe\n').ok).toBe(false);
   });
 });
+
+describe('query parsers are total', () => {
+  it('never throw on random output', async () => {
+    const fc = (await import('fast-check')).default;
+    const words = [
+      'Primary',
+      'Secondary',
+      'Unknown',
+      'UpToDate',
+      'DUnknown',
+      'Connected',
+      'Connecting',
+      '/',
+      '\n',
+      ' ',
+      'x',
+    ];
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 80 }),
+        fc.array(fc.constantFrom(...words), { maxLength: 10 }),
+        (s, ws) => {
+          for (const text of [s, ws.join('')]) {
+            expect(typeof parseRoleOutput(text).ok).toBe('boolean');
+            expect(typeof parseCstateOutput(text).ok).toBe('boolean');
+            expect(typeof parseDstateOutput(text).ok).toBe('boolean');
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});

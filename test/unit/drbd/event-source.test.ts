@@ -244,3 +244,46 @@ describe('DrbdEventSource polling /proc/drbd', () => {
     await vi.waitFor(() => expect(s.view.availability).toBe('source-failed'), WAIT);
   });
 });
+
+describe('DrbdEventSource restart backoff on a virtual clock', () => {
+  it('doubles the restart delay up to its maximum and never sleeps', async () => {
+    const { VirtualClock } = await import('../../../src/common/clock.js');
+    fake.writeProc(PROC_84);
+    const drbdsetup = fake.script('drbdsetup', 'exit 20');
+    const clock = new VirtualClock(0);
+    source = new DrbdEventSource({
+      drbdsetup,
+      procPath: fake.procPath,
+      pollIntervalMs: 1000,
+      mode: 'events2',
+      restartBackoff: { initialMs: 100, maxMs: 500 },
+      clock,
+    });
+    source.start();
+    const delays: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const before = clock.nowMs();
+      // The child exits on its own; then the only timer left is the restart.
+      await vi.waitFor(() => {
+        const next = clock.nextTimerAtMs();
+        expect(next).not.toBeNull();
+        expect(next).not.toBe(before + 1000); // the progress timer of a still-running child
+      }, WAIT);
+      const next = clock.nextTimerAtMs() ?? 0;
+      delays.push(next - before);
+      clock.runUntil(next);
+    }
+    expect(delays).toEqual([100, 200, 400, 500, 500]);
+    expect(source.view.availability).toBe('unknown');
+  });
+});
+
+describe('DrbdEventSource with an unparseable /proc/drbd', () => {
+  it('still follows events2 (the file only tells the version)', async () => {
+    fake.writeProc('something new\n');
+    const drbdsetup = fake.script('drbdsetup', `cat <<'X'\n${DUMP('Primary')}\nX\nexec sleep 30`);
+    const s = start({ drbdsetup });
+    await vi.waitFor(() => expect(s.view.availability).toBe('ok'), WAIT);
+    expect(s.view).toMatchObject({ version: null, source: 'events2' });
+  });
+});
