@@ -98,7 +98,12 @@ export interface FloatingAddress {
 
 /** What a request to the peer over the heartbeat links produced. */
 export type PeerRequestOutcome =
-  | { readonly status: 'ok'; readonly detail: string }
+  | {
+      readonly status: 'ok';
+      readonly detail: string;
+      /** The peer's reason code when it gave one (e.g. `outdated`, `already-outdated`, `inconsistent`). */
+      readonly code?: string;
+    }
   /** The peer answered but could not do it (its reason in `detail`, a stable kind in `errorKind`). */
   | { readonly status: 'failed'; readonly errorKind: string; readonly detail: string }
   /** No answer on any link before the deadline. */

@@ -14,7 +14,12 @@ export {
   OUTDATE_ANSWERS,
 } from './fence-peer-exit.js';
 export type { AnswerOutdateOptions, OutdateReply } from './outdate-request.js';
-export { answerOutdateRequest, OUTDATE_REPLY_CODES, outdateAnswerOf } from './outdate-request.js';
+export {
+  answerOutdateRequest,
+  OUTDATE_REPLY_CODES,
+  outdateAnswerOf,
+  outdateAnswerOfPeerOutcome,
+} from './outdate-request.js';
 export type { FencePeerAnswer, ServeFencePeerDeps } from './serve-fence-peer.js';
 export { serveFencePeer } from './serve-fence-peer.js';
 export type { FenceControlCall } from './fence-peer-client.js';

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../common/clock.js';
 import { clockSleep } from '../executor/budget.js';
-import type { DrbdPort } from '../executor/ports.js';
+import type { DrbdPort, PeerRequestOutcome } from '../executor/ports.js';
 import { LINKED_CONNECTION_STATES } from '../drbd/types.js';
 import type { OutdateAnswer } from './fence-peer-exit.js';
 
@@ -111,17 +111,31 @@ export async function answerOutdateRequest(
 
 /**
  * The asking side: what an outdate request's result means for fence-peer. `null` means no answer
- * on any heartbeat link before the deadline. Pure.
+ * on any heartbeat link before the deadline. The reply code decides (it is the contract between
+ * the two daemons); a `peer-primary` code means the peer is Primary whatever outcome carries it, so
+ * a Primary peer is never node-fenced over a mislabelled refusal. Pure.
  */
 export function outdateAnswerOf(
   reply: { readonly outcome: string; readonly code: string } | null,
 ): OutdateAnswer {
   if (reply === null) return 'unreachable';
+  if (reply.code === OUTDATE_REPLY_CODES.PRIMARY) return 'peer-primary';
   if (reply.outcome === 'done') {
     if (reply.code === OUTDATE_REPLY_CODES.INCONSISTENT) return 'inconsistent';
     if (reply.code === OUTDATE_REPLY_CODES.ALREADY_OUTDATED) return 'already-outdated';
     return 'outdated';
   }
-  if (reply.outcome === 'refused' && reply.code === OUTDATE_REPLY_CODES.PRIMARY) return 'peer-primary';
   return 'failed';
+}
+
+/** The same from the executor's PeerRequestOutcome (the daemon's PeerRequester answer). Pure. */
+export function outdateAnswerOfPeerOutcome(o: PeerRequestOutcome): OutdateAnswer {
+  switch (o.status) {
+    case 'unreachable':
+      return 'unreachable';
+    case 'ok':
+      return outdateAnswerOf({ outcome: 'done', code: o.code ?? OUTDATE_REPLY_CODES.OUTDATED });
+    case 'failed':
+      return outdateAnswerOf({ outcome: 'failed', code: o.errorKind });
+  }
 }

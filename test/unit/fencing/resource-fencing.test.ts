@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../src/common/clock.js';
 import type { FenceOutcome } from '../../../src/executor/ports.js';
-import { answerOutdateRequest, outdateAnswerOf } from '../../../src/fencing/outdate-request.js';
+import {
+  answerOutdateRequest,
+  outdateAnswerOf,
+  outdateAnswerOfPeerOutcome,
+} from '../../../src/fencing/outdate-request.js';
 import { serveFencePeer, type ServeFencePeerDeps } from '../../../src/fencing/serve-fence-peer.js';
 import type { OutdateAnswer } from '../../../src/fencing/fence-peer-exit.js';
 import { drive, FakeWorld, primaryState, secondaryState } from '../executor/fakes.js';
@@ -88,6 +92,22 @@ describe('outdateAnswerOf (the asking node)', () => {
     expect(outdateAnswerOf({ outcome: 'refused', code: 'peer-primary' })).toBe('peer-primary');
     expect(outdateAnswerOf({ outcome: 'refused', code: 'maintenance' })).toBe('failed');
     expect(outdateAnswerOf({ outcome: 'failed', code: 'E_DRBD' })).toBe('failed');
+    // A Primary peer is never mistaken for a failed one (which stonith would node-fence).
+    expect(outdateAnswerOf({ outcome: 'failed', code: 'peer-primary' })).toBe('peer-primary');
+  });
+
+  it('reads the executor-level peer outcome the daemon passes on', () => {
+    expect(outdateAnswerOfPeerOutcome({ status: 'unreachable', detail: 'x' })).toBe('unreachable');
+    expect(outdateAnswerOfPeerOutcome({ status: 'ok', detail: 'x' })).toBe('outdated');
+    expect(outdateAnswerOfPeerOutcome({ status: 'ok', detail: 'x', code: 'inconsistent' })).toBe(
+      'inconsistent',
+    );
+    expect(outdateAnswerOfPeerOutcome({ status: 'failed', errorKind: 'peer-primary', detail: 'x' })).toBe(
+      'peer-primary',
+    );
+    expect(outdateAnswerOfPeerOutcome({ status: 'failed', errorKind: 'still-connected', detail: 'x' })).toBe(
+      'failed',
+    );
   });
 });
 
