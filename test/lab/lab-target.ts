@@ -4,6 +4,11 @@ import type { CommandCapture, Fault, LabNode, ScenarioTarget } from '../scenario
 import { LAB_NODES, shellQuote, type Lab } from './lab.js';
 
 const EVENTS_LOG = '/tmp/events2.log';
+const EVENTS_PID = '/tmp/events2.pid';
+const VIEWS_LOG = '/tmp/views.jsonl';
+const VIEWS_PID = '/tmp/views.pid';
+/** Where the project's DRBD event source runs in the guest (needs `npm run build`: /shared/dist). */
+const WATCHER = '/shared/test/lab/guest/watch-drbd.mjs';
 export const EVENTS2_COMMAND = 'drbdsetup events2 --timestamps --statistics all';
 
 /**
@@ -13,9 +18,16 @@ export const EVENTS2_COMMAND = 'drbdsetup events2 --timestamps --statistics all'
  */
 export class LabTarget implements ScenarioTarget, CaptureExtras {
   private capturing = false;
-  private segments: Record<LabNode, { events2: string[]; kernel: string[] }> = fresh();
+  private segments: Record<LabNode, Segments> = fresh();
 
-  constructor(readonly lab: Lab) {}
+  /**
+   * `watchers`: while capturing, also run the project's DrbdEventSource in each guest
+   * (test/lab/guest/watch-drbd.mjs, needs the 9p share and a built dist/) and collect its views.
+   */
+  constructor(
+    readonly lab: Lab,
+    private readonly options: { watchers?: boolean } = {},
+  ) {}
 
   async run(
     node: LabNode,
@@ -76,31 +88,53 @@ export class LabTarget implements ScenarioTarget, CaptureExtras {
     for (const n of LAB_NODES) await this.startStream(n);
   }
 
-  async endCapture(): Promise<Record<LabNode, { events2: string[]; kernel: string[] }>> {
+  async endCapture(): Promise<Record<LabNode, Segments>> {
     for (const n of LAB_NODES) if (this.lab.vm(n).running) await this.saveSegment(n);
     this.capturing = false;
-    for (const n of LAB_NODES)
-      if (this.lab.vm(n).running) await this.lab.sh(n, 'pkill -f "drbdsetup.*events2"; true', 10);
+    for (const n of LAB_NODES) if (this.lab.vm(n).running) await this.lab.sh(n, STOP_JOBS, 15);
     return this.segments;
   }
 
   private async startStream(node: LabNode): Promise<void> {
+    const watcher = this.options.watchers
+      ? `rm -f ${VIEWS_LOG}; setsid node ${WATCHER} >${VIEWS_LOG} 2>&1 </dev/null & echo $! >${VIEWS_PID}`
+      : ':';
     await this.lab.must(
       node,
-      `pkill -f "drbdsetup.*events2"; dmesg -c >/dev/null; rm -f ${EVENTS_LOG}; (setsid ${EVENTS2_COMMAND} >${EVENTS_LOG} 2>&1 </dev/null &); sleep 0.5`,
+      [
+        STOP_JOBS,
+        `dmesg -c >/dev/null; rm -f ${EVENTS_LOG}`,
+        `setsid ${EVENTS2_COMMAND} >${EVENTS_LOG} 2>&1 </dev/null & echo $! >${EVENTS_PID}`,
+        watcher,
+        // Until the event source has printed its first view (node starts slowly under TCG).
+        this.options.watchers
+          ? `i=0; while [ ! -s ${VIEWS_LOG} ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i+1)); done`
+          : ':',
+        'sleep 0.5',
+      ].join('\n'),
     );
   }
 
-  /** Appends the node's event stream and kernel log so far (the node must answer). */
+  /** Appends the node's event stream, kernel log and views so far (the node must answer). */
   private async saveSegment(node: LabNode): Promise<void> {
-    // Give the stream a moment to flush the last transitions.
-    const ev = await this.lab.must(node, `sleep 0.5; cat ${EVENTS_LOG}`);
+    // Give the streams a moment to flush the last transitions.
+    const ev = await this.lab.must(node, `sleep 1; cat ${EVENTS_LOG}`);
     const km = await this.lab.must(node, 'dmesg');
-    this.segments[node].events2.push(ev);
-    this.segments[node].kernel.push(km);
+    const seg = this.segments[node];
+    seg.events2.push(ev);
+    seg.kernel.push(km);
+    if (this.options.watchers) seg.views.push(await this.lab.must(node, `cat ${VIEWS_LOG}`));
   }
 }
 
-function fresh(): Record<LabNode, { events2: string[]; kernel: string[] }> {
-  return { alpha: { events2: [], kernel: [] }, bravo: { events2: [], kernel: [] } };
+/** Stops the capture's background jobs by pid (never by name: the daemon's own events2 must live). */
+const STOP_JOBS = [EVENTS_PID, VIEWS_PID]
+  .map((f) => `[ -f ${f} ] && kill $(cat ${f}) 2>/dev/null; rm -f ${f}`)
+  .join('; ')
+  .concat('; true');
+
+type Segments = { events2: string[]; kernel: string[]; views: string[] };
+
+function fresh(): Record<LabNode, Segments> {
+  return { alpha: { events2: [], kernel: [], views: [] }, bravo: { events2: [], kernel: [], views: [] } };
 }

@@ -203,7 +203,8 @@ export class Lab {
         this.must(
           n,
           [
-            'pkill -f "drbdsetup.*events2" 2>/dev/null; umount /mnt/r0 2>/dev/null; set -e',
+            'for f in /tmp/events2.pid /tmp/views.pid; do [ -f $f ] && kill $(cat $f) 2>/dev/null; rm -f $f; done',
+            'umount /mnt/r0 2>/dev/null; set -e',
             'drbdadm down r0 >/dev/null 2>&1 || { sleep 2; drbdadm down r0; }',
             'drbdadm create-md --force r0 >/dev/null 2>&1 </dev/null',
             'drbdadm up r0',
@@ -214,7 +215,13 @@ export class Lab {
       ),
     );
     await Promise.all(LAB_NODES.map((n) => this.waitFor(n, (p) => /cs:Connected/.test(p), 60_000)));
-    await this.must('alpha', 'drbdadm -- --clear-bitmap new-current-uuid r0 && drbdadm primary r0');
+    await this.must('alpha', 'drbdadm -- --clear-bitmap new-current-uuid r0');
+    await Promise.all(LAB_NODES.map((n) => this.waitFor(n, (p) => /ds:UpToDate\/UpToDate/.test(p), 60_000)));
+    // The cleared bitmap lives in memory only: a down/up cycle writes it out, so a later power loss
+    // does not find the whole device marked out-of-sync on disk (full resync instead of the AL).
+    await Promise.all(LAB_NODES.map((n) => this.must(n, 'set -e; drbdadm down r0; drbdadm up r0', 90)));
+    await Promise.all(LAB_NODES.map((n) => this.waitFor(n, (p) => /cs:Connected/.test(p), 60_000)));
+    await this.must('alpha', 'drbdadm primary r0');
     await Promise.all(LAB_NODES.map((n) => this.waitFor(n, (p) => /ds:UpToDate\/UpToDate/.test(p), 60_000)));
     await this.must('alpha', 'mkfs.ext4 -q -F /dev/drbd1 && dmesg -c >/dev/null', 120);
     await this.must('bravo', 'dmesg -c >/dev/null');

@@ -343,9 +343,9 @@ export const powerLoss: Scenario = {
   steps: [
     sh(
       'alpha',
-      'write across several activity-log extents, keep writing',
-      'for i in 1 2 3 4 5 6; do dd if=/dev/urandom of=/dev/drbd1 bs=4k count=4 seek=$((i * 1536)) oflag=direct 2>/dev/null; done; ' +
-        '(dd if=/dev/urandom of=/dev/drbd1 bs=4k count=4000 seek=1000 oflag=direct >/dev/null 2>&1 &); sleep 1',
+      'write into a few activity-log extents (al-extents 7, 4 MiB each), keep writing',
+      'for i in 1 2 3; do dd if=/dev/urandom of=/dev/drbd1 bs=4k count=4 seek=$((i * 1024)) oflag=direct 2>/dev/null; done; ' +
+        '(dd if=/dev/urandom of=/dev/drbd1 bs=4k count=1000 seek=1024 oflag=direct >/dev/null 2>&1 &); sleep 1',
       { expect: { exitCode: 0 } },
     ),
     fault('power loss of the primary', { kind: 'power-kill', node: 'alpha' }),

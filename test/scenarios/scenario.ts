@@ -89,8 +89,11 @@ export interface CaptureRecord {
 export interface CaptureExtras {
   /** Starts a `drbdsetup events2 --timestamps --statistics all` stream and clears the kernel log on both nodes. */
   beginCapture(): Promise<void>;
-  /** Stops the streams; returns per node the event stream segments (one per boot) and kernel messages. */
-  endCapture(): Promise<Record<LabNode, { events2: string[]; kernel: string[] }>>;
+  /**
+   * Stops the streams; returns per node the event stream segments (one per boot), kernel messages
+   * and, where the target runs the project's event source, its views (JSON lines).
+   */
+  endCapture(): Promise<Record<LabNode, { events2: string[]; kernel: string[]; views?: string[] }>>;
 }
 
 /** Checks a command result against the step's expectation. Pure. */
