@@ -9,6 +9,7 @@ export interface SentinelResourceExpectation {
   readonly device?: string | null;
 }
 
+/** Input of checkDrbdConfig: plain data the daemon maps from its own config. */
 export interface DrbdConfigCheckInput {
   readonly resources: readonly SentinelResourceExpectation[];
   /** This node's and the peer's names in the sentinel config: must equal DRBD's `on HOST` names. */
@@ -19,6 +20,7 @@ export interface DrbdConfigCheckInput {
   readonly drbdMajor?: number | null;
 }
 
+/** Stable codes of the cross-check's warnings; only add. */
 export const DRBD_CONFIG_WARNING_CODES = [
   'resource-not-in-drbd',
   'node-name-mismatch',
@@ -31,12 +33,14 @@ export const DRBD_CONFIG_WARNING_CODES = [
 ] as const;
 export type DrbdConfigWarningCode = (typeof DRBD_CONFIG_WARNING_CODES)[number];
 
+/** One finding of the cross-check, about one resource. */
 export interface DrbdConfigWarning {
   readonly code: DrbdConfigWarningCode;
   readonly resource: string;
   readonly message: string;
 }
 
+/** All findings, plus the DRBD snippets that fix the fencing ones. */
 export interface DrbdConfigCheckResult {
   readonly warnings: readonly DrbdConfigWarning[];
   /** Per resource that needs it: the exact DRBD configuration to add (fencing + handlers). */

@@ -8,6 +8,7 @@ import { parseXmlLite, type XmlElement } from './xml-lite.js';
 export type DrbdSectionOptions = Readonly<Record<string, string | true>>;
 export type DrbdSections = Readonly<Record<string, DrbdSectionOptions>>;
 
+/** One `volume` of a host section. */
 export interface DrbdVolumeConfig {
   readonly volume: number;
   readonly minor: number | null;
@@ -18,6 +19,7 @@ export interface DrbdVolumeConfig {
   readonly metaDisk: string | null;
 }
 
+/** One `on HOST { }` (or floating) section. */
 export interface DrbdHostConfig {
   /** The `on NAME` names (one host section may name several, space separated); empty when floating. */
   readonly names: readonly string[];
@@ -26,6 +28,7 @@ export interface DrbdHostConfig {
   readonly volumes: readonly DrbdVolumeConfig[];
 }
 
+/** One resource as DRBD's own configuration defines it. */
 export interface DrbdResourceConfig {
   readonly name: string;
   /** `conf-file-line="/etc/drbd.d/r0.res:1"`. */
@@ -43,6 +46,7 @@ export interface DrbdResourceConfig {
   readonly handlers: Readonly<Record<string, string>>;
 }
 
+/** The parsed output of `drbdadm dump-xml`. */
 export interface DrbdConfigDump {
   readonly file: string | null;
   readonly common: DrbdSections;

@@ -18,6 +18,7 @@ import {
 import { PROGRESS_STATES } from './state-names.js';
 import type { DrbdChange, DrbdView } from './view.js';
 
+/** Plain options; the daemon maps its `drbd:` config section onto them (events2 auto/on/off -> mode auto/events2/proc). */
 export interface DrbdEventSourceOptions {
   /** drbdsetup path (config `drbd.drbdsetup`). */
   readonly drbdsetup: string;
@@ -41,6 +42,7 @@ export interface DrbdEventSourceOptions {
   readonly logger?: Logger;
 }
 
+/** Called after each change of the view with the new view and what changed. */
 export type DrbdViewListener = (view: DrbdView, changes: readonly DrbdChange[]) => void;
 
 type Events2Child = ChildProcessByStdio<null, Readable, Readable>;

@@ -1,6 +1,7 @@
 import { err, ok, type Result } from '../common/result.js';
 import { parseError, type DrbdParseError } from './parse-error.js';
 
+/** The actions drbdsetup events2 prints (`rename` only in DRBD 9). */
 export const EVENTS2_ACTIONS = [
   'exists',
   'create',
@@ -12,6 +13,7 @@ export const EVENTS2_ACTIONS = [
 ] as const;
 export type Events2Action = (typeof EVENTS2_ACTIONS)[number];
 
+/** The objects drbdsetup events2 reports (`path` only in DRBD 9). */
 export const EVENTS2_OBJECTS = ['resource', 'device', 'connection', 'peer-device', 'path', 'helper'] as const;
 export type Events2Object = (typeof EVENTS2_OBJECTS)[number];
 

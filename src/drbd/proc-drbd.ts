@@ -50,6 +50,7 @@ export interface ProcDrbdDevice {
   readonly progress: ProcDrbdProgress | null;
 }
 
+/** Everything one read of /proc/drbd says. */
 export interface ProcDrbdSnapshot {
   readonly version: ProcDrbdVersion | null;
   /** `GIT-hash:` (8.3, early 8.4, 9) or `srcversion:` (distribution kernels), verbatim. */

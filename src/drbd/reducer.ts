@@ -79,6 +79,7 @@ export interface DrbdReducerState {
   readonly lastLive: ReadonlyMap<number, ConnectionState>;
 }
 
+/** The state before any input: availability unknown, no devices. */
 export const INITIAL_DRBD_STATE: DrbdReducerState = {
   view: EMPTY_DRBD_VIEW,
   model: EMPTY_MODEL,
@@ -108,6 +109,7 @@ export type DrbdInput =
     }
   | { readonly type: 'version'; readonly version: string | null };
 
+/** The result of folding one input. */
 export interface DrbdReduction {
   readonly state: DrbdReducerState;
   /** What changed in the view (old -> new), plus helper calls seen. Empty when nothing did. */

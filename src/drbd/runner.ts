@@ -31,8 +31,10 @@ export interface DrbdCommandError extends DrbdFailure {
   readonly durationMs: number;
 }
 
+/** The output of a command that succeeded, or its classified failure. */
 export type DrbdCommandResult = Result<DrbdCommandOutput, DrbdCommandError>;
 
+/** Plain options of the command layer (config `drbd.drbdadm`, per-resource timeouts). */
 export interface DrbdCommandsOptions {
   /** Path of drbdadm (config `drbd.drbdadm`), e.g. `/usr/sbin/drbdadm`. */
   readonly drbdadm: string;
@@ -46,6 +48,7 @@ export interface DrbdCommandsOptions {
   readonly run?: (argv: readonly string[], options: RunOptions) => Promise<CommandOutcome>;
 }
 
+/** Per-call options: an AbortSignal and a timeout overriding the operation's default (ms). */
 export interface DrbdRunOptions {
   readonly signal?: AbortSignal;
   readonly timeoutMs?: number;

@@ -74,10 +74,12 @@ export type Events2ReplicationState = (typeof EVENTS2_REPLICATION_STATES)[number
 const EV2_CONN_SET: ReadonlySet<string> = new Set(EVENTS2_CONNECTION_STATES);
 const EV2_REPL_SET: ReadonlySet<string> = new Set(EVENTS2_REPLICATION_STATES);
 
+/** Pure. An events2 `connection:` value, or null. */
 export function asEvents2ConnectionState(s: string): Events2ConnectionState | null {
   return EV2_CONN_SET.has(s) ? (s as Events2ConnectionState) : null;
 }
 
+/** Pure. An events2 `replication:` value, or null. */
 export function asEvents2ReplicationState(s: string): Events2ReplicationState | null {
   return EV2_REPL_SET.has(s) ? (s as Events2ReplicationState) : null;
 }

@@ -39,6 +39,7 @@ export interface DrbdView {
   readonly devices: readonly DrbdDeviceView[];
 }
 
+/** The view before anything is known. */
 export const EMPTY_DRBD_VIEW: DrbdView = {
   version: null,
   source: null,
