@@ -17,6 +17,9 @@ export function describeInput(input: unknown): string {
   return String(input);
 }
 
+/** The longest delay a Node.js timer can wait (2^31-1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 const DURATION_HELP = 'a duration: a number with a unit ms, s, m or h (e.g. 200ms, 2s, 5m)';
 
 /**
@@ -30,6 +33,15 @@ export function duration(minMs = 1) {
       const r = parseDurationMs(text);
       if (!r.ok) {
         ctx.addIssue({ code: 'custom', message: r.error, input: text });
+        return z.NEVER;
+      }
+      if (r.value > MAX_TIMER_MS) {
+        // Node.js fires a timer longer than 2^31-1 ms at once (with a warning): a safety hazard.
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be at most 596h (timers cannot wait longer), got ${text}`,
+          input: text,
+        });
         return z.NEVER;
       }
       if (r.value < minMs) {

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { EXIT } from '../../../src/common/errors.js';
 import { parseConfigText } from '../../../src/config/index.js';
 import {
@@ -153,5 +153,26 @@ describe('check-config --help', () => {
     expect(run.stdout).toContain('--json');
     expect(run.stdout).toContain('FILE:LINE:COL: key.path: message');
     expect(run.stdout).toMatch(/78 invalid/);
+  });
+});
+
+describe('check-config on one of the nodes', () => {
+  it('has no this-host warning when uname -n is a node name', async () => {
+    const { Command } = await import('commander');
+    const { registerCheckConfigCommand } = await import('../../../src/cli/check-config.js');
+    const program = new Command('drbd-sentinel').option('-c, --config <file>').exitOverride();
+    registerCheckConfigCommand(program, { hostname: () => 'DRBD01' });
+    let stderr = '';
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stderr += String(chunk);
+      return true;
+    });
+    try {
+      await program.parseAsync(['node', 'drbd-sentinel', 'check-config', '-q', '-c', exampleFile]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(stderr).not.toContain('this host');
+    expect(stderr).toContain('nodes: warning: a single heartbeat link');
   });
 });

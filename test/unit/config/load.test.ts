@@ -385,3 +385,25 @@ describe('parseConfigText is total', () => {
     );
   }, 60_000);
 });
+
+describe('duration limits', () => {
+  it('rejects durations longer than a timer can wait', () => {
+    const r = parseConfigText(minimal(tmp.secret, 'heartbeat: { initdead: 1000h }\n'), 'test.yaml');
+    expect(r.ok).toBe(false);
+    if (!r.ok)
+      expect(r.error).toEqual([
+        expect.objectContaining({
+          path: 'heartbeat.initdead',
+          message: expect.stringContaining('at most 596h'),
+        }),
+      ]);
+  });
+  it('rejects a zero interval but allows a zero fencing delay', () => {
+    const bad = parseConfigText(minimal(tmp.secret, 'heartbeat: { interval: 0ms }\n'), 'test.yaml');
+    expect(!bad.ok && bad.error.map((p) => p.path)).toEqual(['heartbeat.interval']);
+    expect(
+      load(minimal(tmp.secret).replace('{ policy: resource-only }', '{ policy: resource-only, delay: 0s }'))
+        .config.fencing.delayMs,
+    ).toBe(0);
+  });
+});
