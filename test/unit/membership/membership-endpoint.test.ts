@@ -157,6 +157,18 @@ describe('MembershipEndpoint on a virtual network', () => {
     expect(a.events.filter((e) => e.kind === 'peer-back').at(-1)).toMatchObject({ firstContact: false });
   });
 
+  it('in phi-accrual mode detects the death of a steady peer before deadtime, never before 3 intervals', async () => {
+    const { clock, a, b } = await startPair({ a: { mode: { kind: 'phi', threshold: 8 } } });
+    clock.advance(5000);
+    await b.ep.stop();
+    const diedAt = clock.nowMs();
+    clock.advance(3000);
+    const lost = a.events.find((e) => e.kind === 'peer-lost');
+    expect(lost).toBeDefined();
+    expect(lost!.atMs - diedAt).toBeLessThan(2000 - 200);
+    expect(lost!.atMs - diedAt).toBeGreaterThanOrEqual(3 * 200 - 200);
+  });
+
   it('rejects frames of an older incarnation after the peer restarted', async () => {
     const { clock, net, a, b } = await startPair();
     clock.advance(1000);
