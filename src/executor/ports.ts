@@ -73,6 +73,12 @@ export interface SystemPort {
   findHolders(mountPoint: string, options: OpOptions): Promise<Result<readonly Holder[], QueryFailure>>;
   signal(pid: number, signal: 'SIGTERM' | 'SIGKILL'): SignalResult;
   isAlive(pid: number): boolean;
+  /**
+   * The command name (`/proc/PID/comm`) of a running process, null when it is gone or unknown.
+   * Optional: when present, a PID whose command changed since fuser listed it (the holder exited
+   * and the PID was reused) is not signalled.
+   */
+  processCommand?(pid: number): string | null;
   serviceActive(unit: string, options: OpOptions): Promise<Result<boolean, QueryFailure>>;
   startService(unit: string, options: OpOptions): Promise<StepOutcome>;
   stopService(unit: string, options: OpOptions): Promise<StepOutcome>;

@@ -63,12 +63,25 @@ async function killHolders(
   res: ResourceExecConfig,
   holders: readonly Holder[],
 ): Promise<string> {
-  const pids = holders.map((h) => h.pid);
-  for (const pid of pids) env.ctx.system.signal(pid, 'SIGTERM');
-  const survivors = await waitForExit(env, pids, res.killGraceMs);
-  for (const pid of survivors) env.ctx.system.signal(pid, 'SIGKILL');
+  const sys = env.ctx.system;
+  const reused: number[] = [];
+  // Signal a PID only while it still runs the command fuser listed: a holder that exited may have
+  // left its PID to an unrelated process.
+  const stillHolder = (h: Holder): boolean => {
+    const now = sys.processCommand?.(h.pid) ?? null;
+    const same = now === null || h.command === '?' || now === h.command;
+    if (!same && !reused.includes(h.pid)) reused.push(h.pid);
+    return same;
+  };
+  const targets = holders.filter(stillHolder);
+  const pids = targets.map((h) => h.pid);
+  for (const pid of pids) sys.signal(pid, 'SIGTERM');
+  const alive = await waitForExit(env, pids, res.killGraceMs);
+  const survivors = targets.filter((h) => alive.includes(h.pid) && stillHolder(h)).map((h) => h.pid);
+  for (const pid of survivors) sys.signal(pid, 'SIGKILL');
   const stuck = survivors.length > 0 ? await waitForExit(env, survivors, AFTER_KILL_WAIT_MS) : [];
-  const parts = [`SIGTERM to ${pids.join(', ')}`];
+  const parts = [`SIGTERM to ${pids.join(', ') || 'none'}`];
+  if (reused.length > 0) parts.push(`not signalled (PID now runs another command): ${reused.join(', ')}`);
   if (survivors.length > 0) parts.push(`SIGKILL to ${survivors.join(', ')} after ${res.killGraceMs} ms`);
   if (stuck.length > 0) parts.push(`still alive: ${stuck.join(', ')}`);
   return parts.join('; ');

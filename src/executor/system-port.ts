@@ -162,6 +162,14 @@ export function createCommandSystemPort(options: CommandSystemPortOptions): Syst
       }
     },
 
+    processCommand(pid) {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      } catch {
+        return null;
+      }
+    },
+
     async serviceActive(unit, op) {
       const o = await exec([cmd.systemctl, 'is-active', '--quiet', unit], op);
       if (o.status === 'ok') return ok(true);

@@ -34,6 +34,8 @@ export interface FakeProcess {
   command: string;
   alive: boolean;
   onTerm: 'dies' | 'ignores';
+  /** What /proc/PID/comm says now, when it differs from what fuser listed (PID reused). */
+  commandNow?: string;
 }
 
 export class FakeWorld {
@@ -115,7 +117,7 @@ export class FakeWorld {
   systemPort(): SystemPort {
     const holderList = (): Holder[] =>
       this.holders
-        .filter((h) => h.alive)
+        .filter((h) => h.alive && h.commandNow === undefined)
         .map((h) => ({ pid: h.pid, user: 'root', access: '..c..', command: h.command }));
     return {
       mountState: async (device, point) => {
@@ -152,6 +154,10 @@ export class FakeWorld {
         return 'sent';
       },
       isAlive: (pid) => this.holders.some((h) => h.pid === pid && h.alive),
+      processCommand: (pid) => {
+        const p = this.holders.find((h) => h.pid === pid && h.alive);
+        return p ? (p.commandNow ?? p.command) : null;
+      },
       serviceActive: async (unit) => {
         this.calls.push(`is-active ${unit}`);
         return ok(this.activeServices.has(unit));

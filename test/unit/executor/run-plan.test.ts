@@ -3,7 +3,15 @@ import { VirtualClock } from '../../../src/common/clock.js';
 import type { Action } from '../../../src/engine/plan.js';
 import { RELEASE_SEQUENCE, TAKEOVER_SEQUENCE } from '../../../src/engine/plan.js';
 import { runAction, runPlan } from '../../../src/executor/run-plan.js';
-import { context, drive, FakeWorld, primaryState, resourceConfig, secondaryState } from './fakes.js';
+import {
+  context,
+  drive,
+  FakeWorld,
+  type FakeProcess,
+  primaryState,
+  resourceConfig,
+  secondaryState,
+} from './fakes.js';
 
 const takeover: Action[] = TAKEOVER_SEQUENCE.map((kind) => ({ kind, resource: 'r0' }));
 const release: Action[] = RELEASE_SEQUENCE.map((kind) => ({ kind, resource: 'r0' }));
@@ -171,6 +179,26 @@ describe('runPlan: release', () => {
     // The grace period was waited on the injected clock.
     expect(r.durationMs).toBeGreaterThanOrEqual(1000);
     expect(w.mounts.size).toBe(0);
+  });
+
+  it('on-busy-umount kill: a PID that now runs another command is not SIGKILLed', async () => {
+    const w = takenOverWorld();
+    const stubborn = {
+      pid: 4343,
+      command: 'stubborn',
+      alive: true,
+      onTerm: 'ignores' as const,
+    } as FakeProcess;
+    w.holders = [stubborn];
+    const clock = new VirtualClock();
+    // During the grace period the holder exits and its PID goes to an unrelated process.
+    clock.setTimer(500, () => {
+      stubborn.commandNow = 'sshd';
+    });
+    const r = await drive(clock, runAction({ kind: 'umount', resource: 'r0' }, context(w, { clock })));
+    expect(w.signals).toEqual(['SIGTERM 4343']);
+    expect(r.detail).toContain('not signalled (PID now runs another command): 4343');
+    expect(r.status).toBe('ok');
   });
 
   it('on-busy-umount kill: holders that end on SIGTERM get no SIGKILL', async () => {
