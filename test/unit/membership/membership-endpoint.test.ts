@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock, type Clock } from '../../../src/common/clock.js';
 import {
@@ -216,6 +217,40 @@ describe('MembershipEndpoint on a virtual network', () => {
     // A frame sent on link 0 replayed into link 1's socket.
     net.inject('10.1.0.1:7790', last);
     expect(a.ep.counters.rejected['wrong-link']).toBe(1);
+  });
+});
+
+describe('MembershipEndpoint fuzz', () => {
+  it('counts every random or mutated datagram under one reject reason and never changes the view', async () => {
+    const { clock, net, a } = await startPair();
+    clock.advance(1000);
+    const valid = net.sent.filter((s) => s.from === '10.0.0.2:7790').map((s) => s.datagram);
+    net.filter = () => false; // only the fuzz reaches the endpoint from here on
+    const before = JSON.stringify(a.ep.view());
+    const rejectedTotal = (): number => Object.values(a.ep.counters.rejected).reduce((x, y) => x + y, 0);
+    const start = rejectedTotal();
+    let injected = 0;
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 2000 }).map((u) => Buffer.from(u)),
+          fc
+            .tuple(fc.nat({ max: valid.length - 1 }), fc.nat(), fc.integer({ min: 1, max: 255 }))
+            .map(([i, at, x]) => {
+              const d = Buffer.from(valid[i]!);
+              d[at % d.length] = d[at % d.length]! ^ x;
+              return d;
+            }),
+        ),
+        (datagram) => {
+          injected++;
+          expect(() => net.inject('10.0.0.1:7790', datagram)).not.toThrow();
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(rejectedTotal() - start).toBe(injected);
+    expect(JSON.stringify(a.ep.view())).toBe(before);
   });
 });
 

@@ -54,6 +54,12 @@ describe('two membership processes over loopback through the fault relay', () =>
         stateDir: dirB,
         links: layout.linksB,
       };
+      // deadtime + interval; plus the stall guard's grace if the detecting process itself stalled
+      // (a busy CI machine), because then holding back the verdict is the specified behaviour.
+      const bound = (n: SpawnedNode, fromMs: number): number =>
+        DEADTIME_MS +
+        INTERVAL_MS +
+        (n.events('stall').some((e) => (e.atMs ?? 0) >= fromMs) ? 2 * INTERVAL_MS + 100 : 0);
       const spawnNode = (cfg: MembershipNodeConfig): SpawnedNode => {
         const n = new SpawnedNode(cfg);
         cleanup.push(() => n.dispose());
@@ -90,7 +96,7 @@ describe('two membership processes over loopback through the fault relay', () =>
       const lostByB = await b.waitEvent('peer-lost', killedA, 10_000);
       const latencyB = lostByB.atMs! - killedA;
       expect(latencyB).toBeGreaterThan(0);
-      expect(latencyB).toBeLessThanOrEqual(DEADTIME_MS + INTERVAL_MS);
+      expect(latencyB).toBeLessThanOrEqual(bound(b, killedA));
 
       // alpha comes back with a strictly greater incarnation (persisted in its state dir).
       const a2 = spawnNode(cfgA);
@@ -106,7 +112,7 @@ describe('two membership processes over loopback through the fault relay', () =>
       const lostByA = await a2.waitEvent('peer-lost', killedB, 10_000);
       const latencyA = lostByA.atMs! - killedB;
       expect(latencyA).toBeGreaterThan(0);
-      expect(latencyA).toBeLessThanOrEqual(DEADTIME_MS + INTERVAL_MS);
+      expect(latencyA).toBeLessThanOrEqual(bound(a2, killedB));
       console.log(
         `two-process detection latency: bravo saw alpha die after ${latencyB} ms, alpha saw bravo after ${latencyA} ms`,
       );
