@@ -31,6 +31,10 @@ export function registerCheckConfigCommand(program: Command, deps: CheckConfigDe
     )
     .option('--json', 'print one JSON document on stdout: {valid, file, problems | warnings + config}')
     .option('-q, --quiet', 'print nothing on success but the warnings')
+    .option(
+      '--no-secret-check',
+      'do not check cluster.secret-file (to validate on a workstation or in CI; `run` always checks it)',
+    )
     .addHelpText(
       'after',
       `
@@ -44,9 +48,9 @@ check-config runs on any machine: that this host is not one of the two nodes is 
 
 Exit codes: 0 valid (possibly with warnings), 2 usage error, 78 invalid or unreadable configuration.`,
     )
-    .action(async (opts: { json?: boolean; quiet?: boolean }, cmd: Command) => {
+    .action(async (opts: { json?: boolean; quiet?: boolean; secretCheck: boolean }, cmd: Command) => {
       const file = String((cmd.optsWithGlobals() as { config?: string }).config);
-      const loaded = loadConfigFile(file);
+      const loaded = loadConfigFile(file, { secretFileCheck: opts.secretCheck });
       if (!loaded.ok) {
         const problems = loaded.error;
         if (opts.json) {
@@ -62,6 +66,14 @@ Exit codes: 0 valid (possibly with warnings), 2 usage error, 78 invalid or unrea
         { config, source, hostname: (deps.hostname ?? osHostname)() },
         providers,
       );
+      if (!opts.secretCheck) {
+        extra.push({
+          file,
+          ...source.locate(['cluster', 'secret-file']),
+          path: 'cluster.secret-file',
+          message: `not checked (--no-secret-check): ${config.cluster.secretFile} must exist on each node, mode 0600, same content on both`,
+        });
+      }
       const warnings = sortProblems([...loaded.value.warnings, ...extra]);
       if (opts.json) {
         const doc = { valid: true, file, warnings, config: toConfigDocument(config) };

@@ -176,3 +176,19 @@ describe('check-config on one of the nodes', () => {
     expect(stderr).toContain('nodes: warning: a single heartbeat link');
   });
 });
+
+describe('check-config --no-secret-check', () => {
+  it('validates a file whose secret is absent (workstation, CI), with a warning instead', async () => {
+    const absent = join(tmp.dir, 'absent-secret');
+    const file = join(tmp.dir, 'no-secret.yaml');
+    writeFileSync(file, exampleWithSecret(absent));
+    const strict = await runCaptured(['check-config', '-q', '-c', file]);
+    expect(strict.code).toBe(EXIT.CONFIG);
+    expect(strict.stderr).toContain(`cluster.secret-file: secret file ${absent} does not exist`);
+    const relaxed = await runCaptured(['check-config', '-q', '--no-secret-check', '-c', file]);
+    expect(relaxed.code, relaxed.stderr).toBe(EXIT.OK);
+    expect(relaxed.stderr).toMatch(
+      /:\d+:\d+: cluster\.secret-file: warning: not checked \(--no-secret-check\)/,
+    );
+  });
+});
