@@ -29,6 +29,7 @@ export interface ExecutorContext {
   readonly clock: Clock;
   /** Aborts the running action (daemon shutdown). */
   readonly signal?: AbortSignal;
+  /** The executor's child logger (`logger.child({ module: 'executor' })`); one line per action. */
   readonly logger?: Logger;
   /** Budget for a whole fence-peer action (ms); the chain's handlers have their own timeouts inside it. */
   readonly fenceTimeoutMs: number;

@@ -138,7 +138,7 @@ export async function runAction(action: Action, ctx: ExecutorContext): Promise<A
       ...(r.holders !== undefined ? { holders: r.holders } : {}),
       ...(r.fence !== undefined ? { fence: r.fence } : {}),
     };
-    const log = ctx.logger?.child({ module: 'executor' });
+    const log = ctx.logger;
     const { action: _action, ...rest } = result;
     const facts = { action: action.kind, resource: 'resource' in action ? action.resource : null, ...rest };
     if (result.status === 'ok') log?.info(facts, 'action done');

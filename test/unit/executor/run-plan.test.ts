@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../src/common/clock.js';
 import type { Action } from '../../../src/engine/plan.js';
 import { RELEASE_SEQUENCE, TAKEOVER_SEQUENCE } from '../../../src/engine/plan.js';
+import { createLogger } from '../../../src/common/log.js';
 import { runAction, runPlan } from '../../../src/executor/run-plan.js';
 import {
   context,
@@ -357,6 +358,20 @@ describe('runPlan: timeouts, aborts and the rest', () => {
       context(w, { resources: [resourceConfig({ onDemoteFailure: null })] }),
     );
     expect(none.status).toBe('skipped-precondition');
+  });
+
+  it('logs one line per action with its facts', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      level: 'info',
+      destination: { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) },
+    }).child({ module: 'executor' });
+    const w = takenOverWorld();
+    await runPlan(release, { ...context(w), logger });
+    expect(lines.map((l) => [l.msg, l.action, l.resource, l.status])).toEqual(
+      RELEASE_SEQUENCE.map((k) => ['action done', k, 'r0', 'ok']),
+    );
+    expect(lines[3]).toMatchObject({ module: 'executor', errorKind: null, retrySafe: true });
   });
 
   it('an action on an unknown resource fails without touching anything', async () => {
