@@ -9,6 +9,8 @@ export type PeerOperation =
   | { readonly kind: 'outdate'; readonly resource: string }
   /** Planned switchover, step 1: check you could release `resource` and get ready. */
   | { readonly kind: 'prepare-handover'; readonly resource: string }
+  /** Handover: the sender released `resource`; take it over (the receiver's engine decides with its own pre-checks). */
+  | { readonly kind: 'takeover'; readonly resource: string }
   /** Planned switchover, step 2: run your release sequence for `resource`. */
   | { readonly kind: 'release'; readonly resource: string }
   /** "What is your state": answered with the current NodeReport. */

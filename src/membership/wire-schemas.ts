@@ -39,6 +39,7 @@ export const heartbeatBodySchema = z.object({ report: nodeReportSchema.nullable(
 export const peerOperationSchema: z.ZodType<PeerOperation> = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('outdate'), resource: wireName }).strict(),
   z.object({ kind: z.literal('prepare-handover'), resource: wireName }).strict(),
+  z.object({ kind: z.literal('takeover'), resource: wireName }).strict(),
   z.object({ kind: z.literal('release'), resource: wireName }).strict(),
   z.object({ kind: z.literal('state-query') }).strict(),
 ]);

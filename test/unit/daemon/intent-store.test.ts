@@ -1,0 +1,30 @@
+import { mkdtempSync, writeFileSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { INTENTS_FILE, loadIntents, NO_INTENTS, saveIntents } from '../../../src/daemon/intent-store.js';
+
+describe('intent store', () => {
+  it('reads no intents from an empty state dir and round-trips what it saved', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ds-intents-'));
+    expect(loadIntents(dir)).toEqual({ ok: true, value: NO_INTENTS });
+    expect(saveIntents(dir, { standby: true, maintenance: false }).ok).toBe(true);
+    expect(loadIntents(dir)).toEqual({ ok: true, value: { standby: true, maintenance: false } });
+    expect(statSync(join(dir, INTENTS_FILE)).mode & 0o077).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, INTENTS_FILE), 'utf8'))).toEqual({
+      standby: true,
+      maintenance: false,
+    });
+  });
+
+  it('reports a corrupt file instead of guessing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ds-intents-'));
+    writeFileSync(join(dir, INTENTS_FILE), '{"standby": tru');
+    const r = loadIntents(dir);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toContain('not valid JSON');
+    writeFileSync(join(dir, INTENTS_FILE), '{"standby": 1}');
+    const r2 = loadIntents(dir);
+    expect(r2.ok).toBe(false);
+  });
+});
