@@ -1,16 +1,20 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT } from '../common/errors.js';
+import { packageVersion } from '../common/version.js';
 import { CliExit } from './program-exit.js';
+import { registerRunCommand } from './run.js';
+import { registerStatusCommand } from './status.js';
+import { registerSwitchoverCommand } from './switchover.js';
+import { registerStandbyCommand } from './standby.js';
+import { registerMaintenanceCommand } from './maintenance.js';
+import { registerNotifyTestCommand } from './notify-test.js';
+import { registerReplayCommand } from './replay.js';
+import { registerCheckConfigCommand } from './check-config.js';
+import { registerConfigSchemaCommand } from './config-schema.js';
+import { registerInspectCommand } from './inspect.js';
+import { registerFencePeerCommand } from './fence-peer.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/drbd-sentinel/config.yaml';
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
 
 /** Builds the whole command tree; each command lives in its own file under src/cli/. */
 export function buildProgram(): Command {
@@ -30,6 +34,17 @@ Exit codes:
   78  invalid configuration (EX_CONFIG)`,
     );
   // Command registrations, one per src/cli/<command>.ts:
+  registerRunCommand(program);
+  registerStatusCommand(program);
+  registerSwitchoverCommand(program);
+  registerStandbyCommand(program);
+  registerMaintenanceCommand(program);
+  registerNotifyTestCommand(program);
+  registerReplayCommand(program);
+  registerFencePeerCommand(program);
+  registerInspectCommand(program);
+  registerCheckConfigCommand(program);
+  registerConfigSchemaCommand(program);
   return program;
 }
 
