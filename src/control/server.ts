@@ -197,7 +197,19 @@ export async function startControlServer(
     server.once('error', (e) =>
       resolve(err(sentinelError('E_CONTROL', `cannot listen on ${path}: ${e.message}`, e))),
     );
-    server.listen(path, () => resolve(ok(undefined)));
+    // Node binds a unix socket synchronously inside listen(): a restrictive umask around the call creates the
+    // file 0600 from the start, so there is no window in which another user could connect before the chmod.
+    let previousUmask: number | null = null;
+    try {
+      previousUmask = process.umask(0o177);
+    } catch {
+      // process.umask is unavailable in worker threads; the chmod below still applies
+    }
+    try {
+      server.listen(path, () => resolve(ok(undefined)));
+    } finally {
+      if (previousUmask !== null) process.umask(previousUmask);
+    }
   });
   if (!listening.ok) return listening;
   server.on('error', (e) => log?.error({ err: e, code: 'E_CONTROL' }, 'control socket error'));
