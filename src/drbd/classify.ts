@@ -17,6 +17,7 @@ export const DRBD_FAILURE_KINDS = [
   'no-quorum',
   'state-refused',
   'no-resource',
+  'backing-disk-error',
   'module-not-loaded',
   'timeout',
   'aborted',
@@ -60,6 +61,14 @@ const MESSAGE_RULES: readonly Rule[] = [
   { kind: 'no-resource', re: /Failure: \(158\) Unknown resource/ },
   { kind: 'no-resource', re: /Failure: \(127\) Device minor not allocated/ },
   { kind: 'no-resource', re: /^Resource unknown$/m },
+  // attach/adjust on a failing backing disk: drbdmeta's pread/pwrite errors, kernel ERR_OPEN_DISK (104)
+  // and ERR_IO_MD_DISK (118).
+  { kind: 'backing-disk-error', re: /Input\/output error/ },
+  { kind: 'backing-disk-error', re: /Failure: \(104\) Can not open backing device/ },
+  {
+    kind: 'backing-disk-error',
+    re: /Failure: \(118\) IO error\(s\) occurred during initial access to meta-data/,
+  },
 ];
 
 // SS_* codes of `State change failed: (N) ...` (drbd.h enum drbd_state_rv, 8.4 and 9).
