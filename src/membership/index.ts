@@ -25,3 +25,4 @@ export {
   WIRE_VERSION,
   type Frame,
 } from './wire-format.js';
+export { linkSpecsFromAddresses } from './link-specs.js';
