@@ -189,13 +189,18 @@ export class SimCluster {
     if (up) n.upResource();
   }
 
-  failDisk(name: string): void {
-    this.node(name).failDisk();
+  /** The backing disk of `name` fails; noticed at its next I/O, or at once with `detectNow`. */
+  failDisk(name: string, detectNow = false): void {
+    this.node(name).failDisk(detectNow);
   }
 
   /** The application writes `count` blocks on `name`; acknowledgements arrive as time advances. */
-  write(name: string, count = 1): { accepted: SimWrite[]; refused: string | null; done: Promise<boolean>[] } {
-    return this.node(name).write(count);
+  write(
+    name: string,
+    count = 1,
+    blocks?: readonly number[],
+  ): { accepted: SimWrite[]; refused: string | null; done: Promise<boolean>[] } {
+    return this.node(name).write(count, blocks);
   }
 
   /** Writes and advances virtual time until every write is acknowledged or failed (or `maxWaitMs`). */
@@ -203,8 +208,9 @@ export class SimCluster {
     name: string,
     count = 1,
     maxWaitMs = 30_000,
+    blocks?: readonly number[],
   ): Promise<{ accepted: SimWrite[]; refused: string | null; acked: (boolean | null)[] }> {
-    const w = this.write(name, count);
+    const w = this.write(name, count, blocks);
     const acked: (boolean | null)[] = w.done.map(() => null);
     w.done.forEach((p, i) => void p.then((ok) => (acked[i] = ok)));
     const deadline = this.clock.nowMs() + maxWaitMs;

@@ -73,7 +73,7 @@ export class InProcessLink {
   ) {
     this.delayMs = options.delayMs ?? 1;
     this.connectIntMs = options.connectIntMs ?? 2000;
-    this.firstAttemptMs = options.firstAttemptMs ?? 100;
+    this.firstAttemptMs = options.firstAttemptMs ?? 1000;
     this.endpoints = [new Endpoint(this, 0), new Endpoint(this, 1)];
   }
 

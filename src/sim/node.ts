@@ -109,7 +109,8 @@ interface Visible {
 
 /** A simulated DRBD node. Methods with a drbdsetup counterpart return a SetupOutcome. */
 export class SimNode {
-  readonly config: SimNodeConfig;
+  /** Replaced (never mutated) by `reconfigure`, like `drbdadm adjust` with a changed file. */
+  config: SimNodeConfig;
   private readonly deps: SimNodeDeps;
   /** Persistent: survives crash and restart. */
   md: SimMetadata;
@@ -163,6 +164,11 @@ export class SimNode {
     this.md = md;
     this.bitmap = new Set(md.bitmap);
     this.writeSet = new Set(md.writes);
+  }
+
+  /** Changes configuration (e.g. net timings); takes effect for new timers and connections. */
+  reconfigure(changes: Partial<Omit<SimNodeConfig, 'name' | 'peerName' | 'resource' | 'minor'>>): void {
+    this.config = { ...this.config, ...changes };
   }
 
   // ---------------------------------------------------------------- observation
@@ -728,10 +734,24 @@ export class SimNode {
     for (const k of Object.keys(this.counters) as (keyof typeof this.counters)[]) this.counters[k] = 0;
   }
 
-  /** The backing disk starts failing: with on-io-error detach the disk goes Failed, then Diskless. */
-  failDisk(): void {
+  /**
+   * The backing disk starts failing. Like DRBD, the node notices at its next disk I/O (a write, a
+   * replicated write, a read), then on-io-error detach makes the disk Failed, then Diskless;
+   * `detectNow` notices at once (as if I/O were running).
+   */
+  failDisk(detectNow = false): void {
     this.md.diskBroken = true;
-    if (this.powered && this.up && this.disk !== 'Diskless') this.detach('io-error');
+    if (detectNow) this.diskIo();
+  }
+
+  /** A local disk I/O: detaches when the backing disk fails. Returns whether the disk is usable. */
+  diskIo(): boolean {
+    if (!this.powered || !this.up || this.disk === 'Diskless') return false;
+    if (this.md.diskBroken) {
+      this.detach('io-error');
+      return false;
+    }
+    return true;
   }
 
   /** A replaced / repaired backing disk (needs `drbdadm attach` and a full resync). */
@@ -1558,13 +1578,16 @@ export class SimNode {
       this.al.add(extent);
       this.counters.al++;
     }
-    if (this.role === 'Primary' && !this.md.al.includes(extent)) {
+    if (this.role === 'Primary') {
+      // The activity log is an LRU of extents.
+      this.md.al = this.md.al.filter((e) => e !== extent);
       this.md.al.push(extent);
-      if (this.md.al.length > 1237) this.md.al.shift();
+      if (this.md.al.length > this.config.alExtents) this.md.al.shift();
     }
   }
 
   private submit(w: SimWrite): void {
+    this.diskIo();
     const hasDisk = this.disk === 'UpToDate' || this.disk === 'Inconsistent' || this.disk === 'Consistent';
     if (hasDisk) this.storeLocally(w);
     const s = this.session;
@@ -1594,7 +1617,7 @@ export class SimNode {
   }
 
   private receiveWrite(s: Session, w: SimWrite): void {
-    if (this.disk === 'Diskless' || this.disk === 'Failed') return;
+    if (!this.diskIo()) return;
     this.storeLocally(w);
     this.counters.nr += BLOCK_KIB;
     this.deps.transport.send(s.id, { t: 'write-ack', id: w.id });

@@ -44,6 +44,8 @@ export interface SimNodeConfig {
   readonly onIoError: 'detach' | 'pass_on';
   /** `verify-alg`; null (the lab's configuration) makes `verify` fail with -14. */
   readonly verifyAlg: string | null;
+  /** `al-extents`: how many 4 MiB extents the activity log keeps (LRU). */
+  readonly alExtents: number;
   /** The backing device shown in drbdmeta messages. */
   readonly backingDevice: string;
   /** Used when DRBD would run the fence-peer handler; absent = no handler configured (exit 0). */
@@ -65,6 +67,7 @@ export const DEFAULT_NODE_CONFIG = {
   verifyRateKiBps: 102400,
   onIoError: 'detach',
   verifyAlg: null,
+  alExtents: 1237,
   backingDevice: '/dev/mapper/lower',
 } as const;
 

@@ -241,7 +241,7 @@ describe('faults', () => {
 
   it('fail-disk with on-io-error detach: Failed then Diskless, the peer sees it', async () => {
     const c = await pair();
-    c.failDisk('bravo');
+    c.failDisk('bravo', true);
     await c.advance(100);
     expect(c.node('bravo').disk).toBe('Diskless');
     expect(c.node('alpha').peerDisk).toBe('Diskless');
