@@ -579,7 +579,12 @@ const DrbdSchema = z
         .transform((v) => String(v))
         .pipe(oneOf(['auto', '8.4', '9']))
         .default('auto')
-        .meta({ description: 'DRBD major version: auto (detect), 8.4 or 9' }),
+        // The pipe hides both the choices and the default from the JSON Schema: state them.
+        .meta({
+          description: 'DRBD major version: auto (detect), 8.4 or 9',
+          enum: ['auto', '8.4', '9', 8.4, 9],
+          default: 'auto',
+        }),
       drbdadm: programName().default('drbdadm'),
       drbdsetup: programName().default('drbdsetup'),
       proc: absolutePath('file path').prefault('/proc/drbd'),
