@@ -40,6 +40,8 @@ export interface ResourceMemory {
   readonly failbackSinceMs: number | null;
   /** A request-peer-release (switchover / failback) was sent at this ms; not repeated within yieldMs. */
   readonly releaseRequestedAtMs: number | null;
+  /** A request-peer-takeover (handover) was sent at this ms; not repeated within yieldMs. */
+  readonly takeoverRequestedAtMs: number | null;
 }
 
 export interface EngineMemory {
@@ -69,6 +71,7 @@ export const INITIAL_RESOURCE_MEMORY: ResourceMemory = {
   yieldUntilMs: null,
   failbackSinceMs: null,
   releaseRequestedAtMs: null,
+  takeoverRequestedAtMs: null,
 };
 
 /** The memory of a daemon that just started (nothing known). */

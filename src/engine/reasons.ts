@@ -312,6 +312,12 @@ export const REASONS = {
     'Switchover to the peer: release here, then ask the peer to take over.',
     'Nothing.',
   ),
+  SWITCHOVER_REQUEST_TAKEOVER: r(
+    'info',
+    null,
+    'Switchover to the peer while both are Secondary: ask the peer to take over (every yieldMs), stay out of the election.',
+    'Nothing; if it lasts, check the peer (standby, disk, pre-checks).',
+  ),
   SWITCHOVER_WAIT_PEER_TAKEOVER: r(
     'info',
     null,

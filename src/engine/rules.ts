@@ -59,8 +59,13 @@ function yielding(c: ResourceContext): boolean {
   return c.rm.yieldUntilMs !== null && c.obs.nowMs < c.rm.yieldUntilMs;
 }
 
+/** After a release to the peer: stay out of the election for yieldMs; the plan also asked the peer to take over. */
 function yieldPatch(c: ResourceContext): Partial<ResourceMemory> {
-  return { yieldUntilMs: c.obs.nowMs + c.policy.yieldMs, failbackSinceMs: null };
+  return {
+    yieldUntilMs: c.obs.nowMs + c.policy.yieldMs,
+    failbackSinceMs: null,
+    takeoverRequestedAtMs: c.obs.nowMs,
+  };
 }
 
 /** Gating rules that come before anything else; null when none applies. */
@@ -213,7 +218,15 @@ function intentRule(c: ResourceContext): Verdict | null {
       if (!c.localPrimary) {
         if (c.peerPrimary) return v('SWITCHOVER_DONE');
         // A peer that went silent after the handover is handled by the failover rules (with proof).
-        return c.silent ? null : v('SWITCHOVER_WAIT_PEER_TAKEOVER');
+        if (c.silent) return null;
+        // Both Secondary: the peer's election may still pick this node, so ask it explicitly (not more
+        // often than every yieldMs) and stay out of the election meanwhile.
+        const asked = c.rm.takeoverRequestedAtMs;
+        if (asked !== null && c.obs.nowMs - asked < c.policy.yieldMs)
+          return v('SWITCHOVER_WAIT_PEER_TAKEOVER');
+        return v('SWITCHOVER_REQUEST_TAKEOVER', [{ kind: 'request-peer-takeover', resource: name }], {
+          patch: { takeoverRequestedAtMs: c.obs.nowMs, yieldUntilMs: c.obs.nowMs + c.policy.yieldMs },
+        });
       }
       const facts = releasePrechecks(c);
       if (facts.ok !== true) return v('SWITCHOVER_REFUSED', [], { facts });
@@ -327,13 +340,17 @@ function secondaryPeerReachable(c: ResourceContext): Verdict {
   }
   const selfCandidate = c.d.disk === 'UpToDate' && !c.obs.intents.standby && !yielding(c);
   const peerCandidate = c.peerRes.disk === 'UpToDate' && !c.report.standby && !c.peerRes.splitBrain;
+  // The last Primary counts only when both nodes remember the same one: a node that restarted (empty
+  // memory) would otherwise disagree with its peer and each would elect the other forever.
+  const agreedLastPrimary =
+    c.rm.lastPrimary !== null && c.peerRes.lastPrimary === c.rm.lastPrimary ? c.rm.lastPrimary : null;
   const e = elect(
     c.obs.self,
     selfCandidate,
     c.peerName,
     peerCandidate,
     c.policy.preferredNode,
-    c.rm.lastPrimary,
+    agreedLastPrimary,
   );
   const facts = { elected: e.winner, by: e.by, selfCandidate, peerCandidate };
   if (e.winner === c.obs.self) {

@@ -18,6 +18,11 @@ export interface ResourceReport {
   readonly splitBrain: boolean;
   /** DRBD's current generation identifier (hex) when known: orders "most recent Primary" at startup. */
   readonly currentUuid: string | null;
+  /**
+   * The node this node's engine remembers as the resource's last Primary (`EngineMemory.resources[r].lastPrimary`);
+   * the election uses it only when both nodes remember the same one. Optional: absent means unknown.
+   */
+  readonly lastPrimary?: string | null;
 }
 
 export type DaemonHealth = 'starting' | 'ok' | 'degraded';

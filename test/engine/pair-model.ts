@@ -34,6 +34,9 @@ export interface NodeState {
   splitBrain: boolean;
   /** Reports this node heard from its peer, oldest first (membership may deliver stale ones). */
   reports: NodeReport[];
+  /** Operator intents on this node (the daemon clears a switchover once its target is Primary). */
+  switchTo: NodeId | null;
+  standby: boolean;
 }
 
 export interface World {
@@ -62,7 +65,9 @@ export type Event =
   | { kind: 'fence-fails'; value: boolean }
   | { kind: 'stale'; value: number }
   | { kind: 'advance'; ms: number }
-  | { kind: 'write' };
+  | { kind: 'write' }
+  | { kind: 'switchover'; at: NodeId; to: NodeId }
+  | { kind: 'standby'; node: NodeId; value: boolean };
 
 const other = (n: NodeId): NodeId => (n === 'alpha' ? 'bravo' : 'alpha');
 
@@ -79,17 +84,21 @@ function freshNode(nowMs: number, role: 'Primary' | 'Secondary'): NodeState {
     requests: [],
     splitBrain: false,
     reports: [],
+    switchTo: null,
+    standby: false,
   };
 }
 
-export function newWorld(): World {
+export function newWorld(
+  roles: Record<NodeId, 'Primary' | 'Secondary'> = { alpha: 'Primary', bravo: 'Secondary' },
+): World {
   return {
     nowMs: 0,
     hb: true,
     repl: true,
     fenceFails: false,
     staleness: 0,
-    nodes: { alpha: freshNode(0, 'Primary'), bravo: freshNode(0, 'Secondary') },
+    nodes: { alpha: freshNode(0, roles.alpha), bravo: freshNode(0, roles.bravo) },
     ackedVersion: 0,
     violations: [],
     promotions: 0,
@@ -114,9 +123,10 @@ function reportOf(n: NodeState): NodeReport {
         servicesUp: n.role === 'Primary',
         splitBrain: n.splitBrain,
         currentUuid: null,
+        lastPrimary: n.memory.resources.r0?.lastPrimary ?? null,
       },
     ],
-    standby: false,
+    standby: n.standby,
     maintenance: false,
     health: 'ok',
   };
@@ -167,7 +177,11 @@ function observe(w: World, id: NodeId): Observation {
       report: report,
       lastHeardMs: heard.length > 0 ? w.nowMs : null,
     },
-    intents: { switchovers: [], standby: false, maintenance: false },
+    intents: {
+      switchovers: me.switchTo === null ? [] : [{ resource: 'r0', to: me.switchTo }],
+      standby: me.standby,
+      maintenance: false,
+    },
     peerRequests: reachable ? me.requests : [],
     results: me.results,
     inFlight: [],
@@ -272,6 +286,9 @@ export function settle(w: World): void {
       b.syncedVersion = a.syncedVersion;
     }
   }
+  for (const n of [a, b]) {
+    if (n.switchTo !== null && w.nodes[n.switchTo].role === 'Primary') n.switchTo = null;
+  }
   if (a.role === 'Primary' && b.role === 'Primary' && a.up && b.up) {
     w.violations.push(`two primaries at ${w.nowMs}`);
   }
@@ -321,6 +338,12 @@ export function applyEvent(w: World, e: Event): void {
     case 'fence-fails':
       w.fenceFails = e.value;
       break;
+    case 'switchover':
+      w.nodes[e.at].switchTo = e.to;
+      break;
+    case 'standby':
+      w.nodes[e.node].standby = e.value;
+      break;
     case 'stale':
       w.staleness = e.value;
       break;
@@ -352,8 +375,12 @@ export function applyEvent(w: World, e: Event): void {
 }
 
 /** Runs a schedule: after each event both engines decide (in the given order) and DRBD settles. */
-export function run(events: readonly Event[], policy: EnginePolicy, order: readonly boolean[]): World {
-  const w = newWorld();
+export function run(
+  events: readonly Event[],
+  policy: EnginePolicy,
+  order: readonly boolean[],
+  w: World = newWorld(),
+): World {
   settle(w);
   events.forEach((e, i) => {
     applyEvent(w, e);

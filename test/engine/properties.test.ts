@@ -178,8 +178,20 @@ describe('engine properties', () => {
       arbitrary: fc.integer({ min: 0, max: 8_000 }).map((ms) => ({ kind: 'advance' as const, ms })),
     },
     { weight: 4, arbitrary: fc.constant({ kind: 'write' as const }) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(node, node).map(([at, to]) => ({ kind: 'switchover' as const, at, to })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(node, fc.boolean())
+        .map(([n, value]) => ({ kind: 'standby' as const, node: n, value })),
+    },
   );
   const HEAL: Event[] = [
+    { kind: 'standby', node: 'alpha', value: false },
+    { kind: 'standby', node: 'bravo', value: false },
     { kind: 'fence-fails', value: false },
     { kind: 'stale', value: 0 },
     { kind: 'heal-hb' },
