@@ -6,7 +6,7 @@ import { knownKeysAt } from './json-schema.js';
 import { makeLocator, valueAt, type Locator } from './locate.js';
 import { formatKeyPath, sortProblems, type ConfigProblem, type KeyPath } from './problem.js';
 import { crossSectionFindings } from './rules.js';
-import { SentinelConfigSchema, type SentinelConfig } from './schema.js';
+import { DEFAULT_SECRET_FILE, SentinelConfigSchema, type SentinelConfig } from './schema.js';
 import { checkSecretFile } from './secret-file.js';
 import { closestMatch, didYouMean } from './suggest.js';
 import { configWarnings } from './warnings.js';
@@ -123,8 +123,10 @@ export function parseConfigText(
     path: '(yaml)',
     message: firstLine(w.message),
   }));
-  if (parsed.success && options.secretFileCheck !== false) {
-    const secret = checkSecretFile(parsed.data.cluster.secretFile);
+  const secretFile = parsed.success ? parsed.data.cluster.secretFile : rawSecretFile(raw);
+  if (secretFile !== undefined && options.secretFileCheck !== false) {
+    // Checked even when other keys are wrong, so every problem is reported at once.
+    const secret = checkSecretFile(secretFile);
     for (const m of secret.errors) problems.push(place(['cluster', 'secret-file'], m));
     for (const m of secret.warnings) warnings.push(place(['cluster', 'secret-file'], m));
   }
@@ -189,6 +191,14 @@ function unknownKeyMessage(parent: KeyPath, key: string): string {
   }
   const where = parent.length === 0 ? 'at the top level' : `in ${formatKeyPath(parent)}`;
   return `unknown key ${key}; allowed ${where}: ${known.join(', ')}`;
+}
+
+/** The secret file a not yet valid document names, when that key itself is valid. */
+function rawSecretFile(raw: unknown): string | undefined {
+  const cluster = valueAt(raw, ['cluster']);
+  if (cluster === null || typeof cluster !== 'object' || Array.isArray(cluster)) return undefined;
+  const path = (cluster as Record<string, unknown>)['secret-file'] ?? DEFAULT_SECRET_FILE;
+  return typeof path === 'string' && path.startsWith('/') ? path : undefined;
 }
 
 function firstLine(s: string): string {

@@ -67,6 +67,9 @@ const mapping = (what: string) => ({
 // ---------------------------------------------------------------------------------------------
 // cluster
 
+/** Where the shared key lives unless `cluster.secret-file` says otherwise. */
+export const DEFAULT_SECRET_FILE = '/etc/drbd-sentinel/secret';
+
 const ClusterSchema = z
   .strictObject(
     {
@@ -77,7 +80,7 @@ const ClusterSchema = z
           description: 'name of this pair; carried in every heartbeat so two pairs on one network never mix',
         }),
       'secret-file': absolutePath('file path')
-        .prefault('/etc/drbd-sentinel/secret')
+        .prefault(DEFAULT_SECRET_FILE)
         .meta({ description: 'file with the shared HMAC key; same content on both nodes, mode 0600' }),
     },
     mapping('the cluster section'),

@@ -407,3 +407,11 @@ describe('duration limits', () => {
     ).toBe(0);
   });
 });
+
+describe('every problem at once', () => {
+  it('reports a bad secret file together with unrelated mistakes', () => {
+    const text = minimal(join(tmp.dir, 'no-such-secret')).replace('device: /dev/drbd0', 'device: drbd0');
+    const r = parseConfigText(text, 'test.yaml');
+    expect(!r.ok && r.error.map((p) => p.path)).toEqual(['cluster.secret-file', 'resources[0].device']);
+  });
+});
