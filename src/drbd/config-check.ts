@@ -3,7 +3,7 @@ import type { DrbdConfigDump, DrbdResourceConfig } from './dump-xml.js';
 /** What drbd-sentinel's own configuration says about one resource (plain data; the daemon maps its config). */
 export interface SentinelResourceExpectation {
   readonly name: string;
-  /** The device minor the sentinel config names, when it names one. */
+  /** The device minor the sentinel config names, when it names one; checked only without `device`. */
   readonly minor?: number | null;
   /** The device path the sentinel config names (`/dev/drbd1`), when it names one. */
   readonly device?: string | null;
@@ -87,16 +87,26 @@ function checkResource(
       );
   }
   const volumes = res.hosts.flatMap((h) => h.volumes);
-  if (exp.minor !== undefined && exp.minor !== null && !volumes.some((v) => v.minor === exp.minor))
+  const device = exp.device ?? null;
+  if (device !== null) {
+    // udev's /dev/drbd/by-res/RES[/VOL] names the resource (and volume) instead of the minor.
+    const byRes = /^\/dev\/drbd\/by-res\/([^/]+)(?:\/(\d+))?$/.exec(device);
+    const matches = byRes
+      ? byRes[1] === res.name &&
+        (byRes[2] === undefined || volumes.some((v) => v.volume === Number(byRes[2])))
+      : volumes.some((v) => v.device === device);
+    if (!matches)
+      warn(
+        'device-mismatch',
+        `configured device ${device} is not a device of DRBD's resource ${res.name} (DRBD: ${[...new Set(volumes.map((v) => v.device))].join(', ') || 'none'})`,
+      );
+  } else if (exp.minor !== undefined && exp.minor !== null && !volumes.some((v) => v.minor === exp.minor)) {
+    // Only without a device path: the path already says the minor.
     warn(
       'minor-mismatch',
       `configured minor ${exp.minor} is not a minor of DRBD's resource ${res.name} (DRBD: ${[...new Set(volumes.map((v) => v.minor))].join(', ') || 'none'})`,
     );
-  if (exp.device !== undefined && exp.device !== null && !volumes.some((v) => v.device === exp.device))
-    warn(
-      'device-mismatch',
-      `configured device ${exp.device} is not a device of DRBD's resource ${res.name} (DRBD: ${[...new Set(volumes.map((v) => v.device))].join(', ') || 'none'})`,
-    );
+  }
   if (res.protocol !== 'C')
     warn(
       'protocol-not-c',

@@ -13,3 +13,4 @@ export * from './runner.js';
 export * from './event-source.js';
 export * from './config-check.js';
 export * from './inspect.js';
+export * from './config-warning-provider.js';

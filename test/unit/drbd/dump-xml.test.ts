@@ -121,7 +121,6 @@ describe('checkDrbdConfig', () => {
     const codes = r.warnings.map((w) => `${w.resource}:${w.code}`);
     expect(codes).toEqual([
       'web:node-name-mismatch',
-      'web:minor-mismatch',
       'web:device-mismatch',
       'web:protocol-not-c',
       'web:fencing-not-resource-level',
@@ -155,6 +154,14 @@ describe('checkDrbdConfig', () => {
       drbdMajor: 9,
     });
     expect(nine.warnings).toEqual([]);
+    const byRes = checkDrbdConfig(dump('dump-xml-84-r0-sentinel.txt'), {
+      resources: [
+        { name: 'r0', device: '/dev/drbd/by-res/r0/0' },
+        { name: 'r0', minor: 7 },
+      ],
+      nodeNames: ['alpha'],
+    });
+    expect(byRes.warnings.map((w) => w.code)).toEqual(['minor-mismatch']);
     const crm = checkDrbdConfig(dump('dump-xml-84-floating-two-volumes.txt'), {
       resources: [{ name: 'db', minor: 11 }],
       nodeNames: [],
