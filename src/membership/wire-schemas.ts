@@ -6,35 +6,36 @@ import type { PeerOperation, PeerReply } from './peer-protocol.js';
 /**
  * zod schemas for the JSON bodies carried inside authenticated frames. Used only after the MAC has
  * been verified; `safeParse` keeps decoding total (never throws).
+ *
+ * Report objects strip unknown keys instead of rejecting them: a newer peer that adds an optional
+ * field to NodeReport (a rolling upgrade) must not look unreachable to an older one. Incompatible
+ * changes bump WIRE_VERSION instead.
  */
 
 /** Bounded string for names on the wire (resource names, reason codes, node names). */
 const wireName = z.string().min(1).max(128);
 
-export const resourceReportSchema = z
-  .object({
-    name: wireName,
-    role: z.enum(ROLES),
-    disk: z.enum(DISK_STATES),
-    cstate: z.enum(CONNECTION_STATES),
-    peerDisk: z.enum(DISK_STATES),
-    mounted: z.boolean(),
-    servicesUp: z.boolean(),
-    splitBrain: z.boolean(),
-    currentUuid: z.string().max(64).nullable(),
-  })
-  .strict();
+export const resourceReportSchema = z.object({
+  name: wireName,
+  role: z.enum(ROLES),
+  disk: z.enum(DISK_STATES),
+  cstate: z.enum(CONNECTION_STATES),
+  peerDisk: z.enum(DISK_STATES),
+  mounted: z.boolean(),
+  servicesUp: z.boolean(),
+  splitBrain: z.boolean(),
+  currentUuid: z.string().max(64).nullable(),
+  lastPrimary: z.string().max(128).nullable().optional(),
+});
 
-export const nodeReportSchema: z.ZodType<NodeReport> = z
-  .object({
-    resources: z.array(resourceReportSchema).max(64),
-    standby: z.boolean(),
-    maintenance: z.boolean(),
-    health: z.enum(['starting', 'ok', 'degraded']),
-  })
-  .strict();
+export const nodeReportSchema: z.ZodType<NodeReport> = z.object({
+  resources: z.array(resourceReportSchema).max(64),
+  standby: z.boolean(),
+  maintenance: z.boolean(),
+  health: z.enum(['starting', 'ok', 'degraded']),
+});
 
-export const heartbeatBodySchema = z.object({ report: nodeReportSchema.nullable() }).strict();
+export const heartbeatBodySchema = z.object({ report: nodeReportSchema.nullable() });
 
 export const peerOperationSchema: z.ZodType<PeerOperation> = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('outdate'), resource: wireName }).strict(),
@@ -48,14 +49,12 @@ export const requestBodySchema = z
   .object({ id: z.string().min(1).max(64), op: peerOperationSchema })
   .strict();
 
-export const peerReplySchema: z.ZodType<PeerReply> = z
-  .object({
-    outcome: z.enum(['done', 'refused', 'failed']),
-    code: wireName,
-    message: z.string().max(1024),
-    report: nodeReportSchema.nullable(),
-  })
-  .strict();
+export const peerReplySchema: z.ZodType<PeerReply> = z.object({
+  outcome: z.enum(['done', 'refused', 'failed']),
+  code: wireName,
+  message: z.string().max(1024),
+  report: nodeReportSchema.nullable(),
+});
 
 export const responseBodySchema = z
   .object({ id: z.string().min(1).max(64), reply: peerReplySchema })

@@ -84,6 +84,42 @@ describe('wire format', () => {
     expect(decodeFrame(encoded(res), KEY)).toEqual({ ok: true, value: res });
   });
 
+  it('carries optional report fields and ignores unknown ones (a newer peer stays readable)', () => {
+    const withLastPrimary: Frame = {
+      ...FRAME,
+      body: {
+        type: 'heartbeat',
+        report: {
+          resources: [
+            {
+              ...(FRAME.body.type === 'heartbeat' ? FRAME.body.report!.resources[0]! : ({} as never)),
+              lastPrimary: 'DRBD02',
+            },
+          ],
+          standby: false,
+          maintenance: false,
+          health: 'ok',
+        },
+      },
+    };
+    expect(decodeFrame(encoded(withLastPrimary), KEY)).toEqual({ ok: true, value: withLastPrimary });
+    const future = {
+      ...FRAME,
+      body: {
+        type: 'heartbeat',
+        report: { resources: [], standby: false, maintenance: false, health: 'ok', newField: 1 },
+      },
+    } as unknown as Frame;
+    const decoded = decodeFrame(encoded(future), KEY);
+    expect(decoded.ok).toBe(true);
+    expect(decoded.ok && decoded.value.body.type === 'heartbeat' && decoded.value.body.report).toEqual({
+      resources: [],
+      standby: false,
+      maintenance: false,
+      health: 'ok',
+    });
+  });
+
   it('is compact: a one-resource heartbeat fits comfortably in one small datagram', () => {
     expect(encoded().length).toBeLessThan(400);
   });
