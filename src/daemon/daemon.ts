@@ -45,7 +45,7 @@ import {
   answerOutdateRequest,
   createFencePort,
   fenceDelayMs,
-  outdateAnswerOf,
+  outdateAnswerOfPeerOutcome,
   serveFencePeer,
 } from '../fencing/index.js';
 import { JournalWriter } from '../journal/index.js';
@@ -647,7 +647,7 @@ export class Daemon {
       const timeoutMs = Math.max(1, deadlineMs - this.clock.nowMs());
       const r = await this.membership.request(op, { timeoutMs });
       if (!r.ok) return { status: 'unreachable', detail: r.error.message };
-      if (r.value.outcome === 'done') return { status: 'ok', detail: r.value.message };
+      if (r.value.outcome === 'done') return { status: 'ok', code: r.value.code, detail: r.value.message };
       return { status: 'failed', errorKind: r.value.code, detail: r.value.message };
     };
     return {
@@ -828,14 +828,7 @@ export class Daemon {
               resource,
               this.clock.nowMs() + this.config.heartbeat.deadtimeMs * 2,
             );
-            const replyLike =
-              o.status === 'unreachable'
-                ? null
-                : {
-                    outcome: o.status === 'ok' ? 'done' : 'failed',
-                    code: o.status === 'ok' ? 'outdated' : o.errorKind,
-                  };
-            return { answer: outdateAnswerOf(replyLike), detail: o.detail };
+            return { answer: outdateAnswerOfPeerOutcome(o), detail: o.detail };
           },
           fenceNode: (reason) => this.executor.fence.fencePeer(reason, this.abort.signal),
           onFenced: () => {
