@@ -78,6 +78,7 @@ export class DrbdEventSource {
   private cancelTimer: (() => void) | null = null;
   private cancelProgress: (() => void) | null = null;
   private procBusy = false;
+  private lastChanges: readonly DrbdChange[] = [];
 
   constructor(private readonly options: DrbdEventSourceOptions) {
     this.clock = options.clock ?? systemClock;
@@ -120,6 +121,7 @@ export class DrbdEventSource {
   private dispatch(input: DrbdInput): boolean {
     const r = reduceDrbd(this.state, input);
     this.state = r.state;
+    this.lastChanges = r.changes;
     if (r.changes.length > 0) {
       for (const l of this.listeners) {
         try {
@@ -233,7 +235,12 @@ export class DrbdEventSource {
           this.backoffMs = this.options.restartBackoff?.initialMs ?? 500;
         }
         const resync = this.dispatch({ type: 'events2', event: p.value });
-        if (p.value.type === 'initial-done') void this.refreshSupplement();
+        // 8.4: protocol letter and I/O flags live only in /proc/drbd; re-read it when the state moves.
+        const moved = this.lastChanges.some(
+          (c) => c.kind === 'device-changed' && (c.field === 'cstate' || c.field === 'suspended'),
+        );
+        if (p.value.type === 'initial-done' || (moved && !(this.state.view.version ?? '').startsWith('9')))
+          void this.refreshSupplement();
         if (resync) {
           this.log.warn({ reason: 'events2-skipped' }, 'events2 lost messages; restarting it');
           killGroup(child);

@@ -142,6 +142,31 @@ exec sleep 30`,
     expect(s.view.devices[0]).toMatchObject({ syncEtaSeconds: 119, protocol: 'C', ioFlags: 'r-----' });
   });
 
+  it('re-reads /proc/drbd on 8.4 when the state moves (protocol, I/O flags)', async () => {
+    const { writeFileSync } = await import('node:fs');
+    fake.writeProc(withoutHeader(readFixture('real-8.4.11', 'proc-primary-secondary-connected-alpha.txt')));
+    const next = join(fake.dir, 'next-proc');
+    writeFileSync(
+      next,
+      withoutHeader(readFixture('real-8.4.11', 'proc-io-suspended-fencing-primary-alpha.txt')),
+    );
+    const drbdsetup = fake.script(
+      'drbdsetup',
+      `cat <<'X'
+${DUMP('Primary')}
+X
+sleep 0.3
+cp "${next}" "${fake.procPath}"
+echo 'change resource name:r0 suspended:fencing'
+echo 'change connection name:r0 peer-node-id:0 conn-name:peer connection:Connecting role:Unknown'
+exec sleep 30`,
+    );
+    const s = start({ drbdsetup, progressIntervalMs: 60_000 });
+    await vi.waitFor(() => expect(s.view.devices[0]?.ioFlags).toBe('r-----'), WAIT);
+    await vi.waitFor(() => expect(s.view.devices[0]?.ioFlags).toBe('s-----'), WAIT);
+    expect(s.view.devices[0]).toMatchObject({ cstate: 'WFConnection', suspended: true, protocol: 'C' });
+  });
+
   it('reports module-not-loaded while /proc/drbd is missing and recovers when it appears', async () => {
     const drbdsetup = fake.script(
       'drbdsetup',
