@@ -8,6 +8,7 @@ export { initialMemory, resourceMemory, INITIAL_RESOURCE_MEMORY, INITIAL_FENCE }
 export type { EngineMemory, ResourceMemory, FenceMemory } from './memory.js';
 export { DEFAULT_POLICY, FENCING_POLICIES } from './policy.js';
 export type { EnginePolicy, FencingPolicy, BackoffPolicy } from './policy.js';
+export { resultObservation } from './observation.js';
 export type {
   Observation,
   ResourceObservation,

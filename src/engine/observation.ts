@@ -67,7 +67,11 @@ export interface ActionResultObservation {
   readonly kind: ActionKind;
   /** null for node-level actions (fence-peer, node notifications). */
   readonly resource: string | null;
-  readonly outcome: 'ok' | 'failed' | 'timeout';
+  /**
+   * `skipped-precondition`: the executor found the step's precondition no longer true (the world changed)
+   * and did not run it; the engine decides again from the new observation, without counting a failure.
+   */
+  readonly outcome: 'ok' | 'failed' | 'timeout' | 'skipped-precondition';
   /** The executor says repeating the action cannot make things worse. */
   readonly retrySafe: boolean;
   readonly atMs: number;
@@ -100,4 +104,27 @@ export interface Observation {
   /** The loop or the process was paused longer than its threshold since the previous decision. */
   readonly stalled: boolean;
   readonly startup: StartupObservation;
+}
+
+/**
+ * Maps one executor result (structurally: src/executor's ActionResult) to what the engine observes. Pure.
+ * `atMs` is the monotonic time the result came in.
+ */
+export function resultObservation(
+  r: {
+    readonly action: { readonly kind: ActionKind; readonly resource?: string | null };
+    readonly status: ActionResultObservation['outcome'];
+    readonly retrySafe: boolean;
+    readonly errorKind: string | null;
+  },
+  atMs: number,
+): ActionResultObservation {
+  return {
+    kind: r.action.kind,
+    resource: r.action.resource ?? null,
+    outcome: r.status,
+    retrySafe: r.retrySafe,
+    atMs,
+    errorKind: r.errorKind,
+  };
 }

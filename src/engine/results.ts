@@ -32,7 +32,9 @@ function absorbResource(
   policy: EnginePolicy,
 ): ResourceMemory {
   let next = rm;
-  const relevant = results.filter((r) => r.kind !== 'notify');
+  // A step skipped because its precondition no longer held is no failure: the world changed, and the
+  // rules decide again from the new observation.
+  const relevant = results.filter((r) => r.kind !== 'notify' && r.outcome !== 'skipped-precondition');
   for (const r of relevant) {
     if (r.kind === 'outdate-peer') {
       next =
@@ -80,7 +82,7 @@ export function absorbResults(obs: Observation, policy: EnginePolicy, memory: En
   let fence = memory.fence;
   const notices: Action[] = [];
   for (const r of obs.results) {
-    if (r.kind !== 'fence-peer') continue;
+    if (r.kind !== 'fence-peer' || r.outcome === 'skipped-precondition') continue;
     fence = absorbFence(fence, r, policy);
     if (r.outcome !== 'ok') {
       notices.push({

@@ -8,6 +8,7 @@ import {
   explain,
   explainResource,
   initialMemory,
+  resultObservation,
 } from '../../src/engine/index.js';
 import { backoffMs } from '../../src/engine/view.js';
 import { memory, observation, policy, resourceObs } from './builders.js';
@@ -90,5 +91,32 @@ describe('memory round trip', () => {
     const again = decide(obs, JSON.parse(JSON.stringify(memory())), policy());
     expect(JSON.parse(JSON.stringify(out))).toEqual(out);
     expect(again).toEqual(out);
+  });
+});
+
+describe('resultObservation', () => {
+  it('maps an executor result to what the engine observes', () => {
+    expect(
+      resultObservation(
+        {
+          action: { kind: 'promote', resource: 'r0' },
+          status: 'failed',
+          retrySafe: false,
+          errorKind: 'need-uptodate',
+        },
+        1234,
+      ),
+    ).toEqual({
+      kind: 'promote',
+      resource: 'r0',
+      outcome: 'failed',
+      retrySafe: false,
+      atMs: 1234,
+      errorKind: 'need-uptodate',
+    });
+    expect(
+      resultObservation({ action: { kind: 'fence-peer' }, status: 'ok', retrySafe: true, errorKind: null }, 5)
+        .resource,
+    ).toBeNull();
   });
 });

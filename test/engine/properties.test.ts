@@ -88,6 +88,26 @@ const arbObservation: fc.Arbitrary<Observation> = fc
     stalled: fc.boolean(),
     startMs: time,
     degraded: fc.boolean(),
+    results: fc.array(
+      fc.record({
+        kind: fc.constantFrom(
+          'promote' as const,
+          'mount' as const,
+          'demote' as const,
+          'umount' as const,
+          'fence-peer' as const,
+          'outdate-peer' as const,
+        ),
+        outcome: fc.constantFrom(
+          'ok' as const,
+          'failed' as const,
+          'timeout' as const,
+          'skipped-precondition' as const,
+        ),
+        retrySafe: fc.boolean(),
+      }),
+      { maxLength: 3 },
+    ),
   })
   .map((o) =>
     observation({
@@ -128,6 +148,14 @@ const arbObservation: fc.Arbitrary<Observation> = fc
       peerRequests: o.request === null ? [] : [{ kind: o.request, resource: 'r0', atMs: o.nowMs }],
       inFlight: o.inFlight,
       stalled: o.stalled,
+      results: o.results.map((r) => ({
+        kind: r.kind,
+        resource: r.kind === 'fence-peer' ? null : 'r0',
+        outcome: r.outcome,
+        retrySafe: r.retrySafe,
+        atMs: o.nowMs,
+        errorKind: r.outcome === 'ok' ? null : 'x',
+      })),
       startup: { daemonStartMs: Math.min(o.startMs, o.nowMs), degradedShutdown: o.degraded },
     }),
   );
