@@ -224,6 +224,8 @@ export async function runSimNodeProcess(o: SimNodeProcessOptions): Promise<void>
   server.close();
   transport.stop();
   if (existsSync(sockPath)) rmSync(sockPath);
+  // Sockets of a dead peer or a lingering events2 client must not keep a stopped node alive.
+  setTimeout(() => process.exit(0), 500).unref();
 }
 
 function mountCmd(node: SimNode, args: readonly string[]): SimCommandResult {
