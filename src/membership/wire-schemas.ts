@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CONNECTION_STATES, DISK_STATES, ROLES } from '../drbd/types.js';
-import type { NodeReport } from './node-report.js';
+import type { NodeReport, ResourceReport } from './node-report.js';
 import type { PeerOperation, PeerReply } from './peer-protocol.js';
 
 /**
@@ -28,12 +28,20 @@ export const resourceReportSchema = z.object({
   lastPrimary: z.string().max(128).nullable().optional(),
 });
 
-export const nodeReportSchema: z.ZodType<NodeReport> = z.object({
+const nodeReportObject = z.object({
   resources: z.array(resourceReportSchema).max(64),
   standby: z.boolean(),
   maintenance: z.boolean(),
   health: z.enum(['starting', 'ok', 'degraded']),
 });
+export const nodeReportSchema: z.ZodType<NodeReport> = nodeReportObject;
+
+// Compile-time guard: a field added to NodeReport or ResourceReport without an entry here would be
+// silently stripped on receipt. This stops typechecking until the schema knows the new key.
+type MissingResourceKeys = Exclude<keyof ResourceReport, keyof z.infer<typeof resourceReportSchema>>;
+type MissingNodeKeys = Exclude<keyof NodeReport, keyof z.infer<typeof nodeReportObject>>;
+export const SCHEMA_COVERS_REPORT: [MissingResourceKeys | MissingNodeKeys] extends [never] ? true : never =
+  true;
 
 export const heartbeatBodySchema = z.object({ report: nodeReportSchema.nullable() });
 
