@@ -41,7 +41,8 @@ export interface NodeState {
 
 export interface World {
   nowMs: number;
-  hb: boolean;
+  /** Heartbeats arrive at this node from its peer (per direction: one-way cuts are adversarial). */
+  hears: Record<NodeId, boolean>;
   repl: boolean;
   fenceFails: boolean;
   /** How many reports back the peers' views lag (adversarial staleness). */
@@ -57,6 +58,7 @@ export interface World {
 
 export type Event =
   | { kind: 'cut-hb' }
+  | { kind: 'cut-hb-to'; node: NodeId }
   | { kind: 'heal-hb' }
   | { kind: 'cut-repl' }
   | { kind: 'heal-repl' }
@@ -94,7 +96,7 @@ export function newWorld(
 ): World {
   return {
     nowMs: 0,
-    hb: true,
+    hears: { alpha: true, bravo: true },
     repl: true,
     fenceFails: false,
     staleness: 0,
@@ -135,7 +137,7 @@ function reportOf(n: NodeState): NodeReport {
 function observe(w: World, id: NodeId): Observation {
   const me = w.nodes[id];
   const peer = w.nodes[other(id)];
-  const reachable = w.hb && peer.up;
+  const reachable = w.hears[id] && peer.up;
   const linked = connected(w);
   const heard = me.reports;
   const report = heard.length === 0 ? null : (heard[Math.max(0, heard.length - 1 - w.staleness)] ?? null);
@@ -240,7 +242,7 @@ export function stepNode(w: World, id: NodeId, policy: EnginePolicy): Action[] {
         break;
       case 'outdate-peer':
         // Delivered over the heartbeat link to the peer's daemon, which outdates a Secondary disk.
-        if (w.hb && peer.up && peer.role !== 'Primary') peer.disk = 'Outdated';
+        if (w.hears[peerId] && peer.up && peer.role !== 'Primary') peer.disk = 'Outdated';
         else ok = false;
         break;
       case 'outdate-local':
@@ -248,7 +250,7 @@ export function stepNode(w: World, id: NodeId, policy: EnginePolicy): Action[] {
         break;
       case 'request-peer-release':
       case 'request-peer-takeover':
-        if (w.hb && peer.up) {
+        if (w.hears[peerId] && peer.up) {
           peer.requests.push({
             kind: a.kind === 'request-peer-release' ? 'release' : 'takeover',
             resource: 'r0',
@@ -292,20 +294,21 @@ export function settle(w: World): void {
   if (a.role === 'Primary' && b.role === 'Primary' && a.up && b.up) {
     w.violations.push(`two primaries at ${w.nowMs}`);
   }
-  if (w.hb) {
-    if (a.up) b.reports.push(reportOf(a));
-    if (b.up) a.reports.push(reportOf(b));
-  }
+  if (w.hears.bravo && a.up) b.reports.push(reportOf(a));
+  if (w.hears.alpha && b.up) a.reports.push(reportOf(b));
 }
 
 /** Applies an event to the world. */
 export function applyEvent(w: World, e: Event): void {
   switch (e.kind) {
     case 'cut-hb':
-      w.hb = false;
+      w.hears = { alpha: false, bravo: false };
       break;
     case 'heal-hb':
-      w.hb = true;
+      w.hears = { alpha: true, bravo: true };
+      break;
+    case 'cut-hb-to':
+      w.hears = { ...w.hears, [e.node]: false };
       break;
     case 'cut-repl':
       w.repl = false;

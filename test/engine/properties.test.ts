@@ -192,6 +192,7 @@ describe('engine properties', () => {
   const arbEvent: fc.Arbitrary<Event> = fc.oneof(
     { weight: 2, arbitrary: fc.constant({ kind: 'cut-hb' as const }) },
     { weight: 2, arbitrary: fc.constant({ kind: 'heal-hb' as const }) },
+    { weight: 1, arbitrary: node.map((n) => ({ kind: 'cut-hb-to' as const, node: n })) },
     { weight: 2, arbitrary: fc.constant({ kind: 'cut-repl' as const }) },
     { weight: 2, arbitrary: fc.constant({ kind: 'heal-repl' as const }) },
     { weight: 2, arbitrary: node.map((n) => ({ kind: 'crash' as const, node: n })) },
