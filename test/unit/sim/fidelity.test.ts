@@ -120,4 +120,14 @@ describe('simulator fidelity against real DRBD 8.4.11 captures', () => {
       if (transient.length > 0) console.log(`transient differences (not asserted):\n${transient.join('\n')}`);
     });
   }
+
+  it("today's capture scenarios meet their own expectations on the simulator", async () => {
+    for (const scenario of DRBD_SCENARIOS) {
+      const sim = await runScenario(new SimTarget({ seed: 5 }), scenario);
+      const problems = sim.steps
+        .filter((s) => s.problems.length > 0)
+        .map((s) => `${s.label}: ${s.problems.join('; ')}`);
+      expect(problems, scenario.name).toEqual([]);
+    }
+  });
 });
