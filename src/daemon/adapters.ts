@@ -8,7 +8,6 @@ import type { ResourceExecConfig } from '../executor/index.js';
 import { DEFAULT_TIMEOUTS } from '../executor/index.js';
 import type { FenceHandlerConfig } from '../fencing/index.js';
 import type { LinkSpec } from '../membership/index.js';
-import type { NotifyHook } from '../notify/index.js';
 
 /** SIGTERM-to-SIGKILL grace for processes holding a busy mount point (on-busy-umount: kill). */
 export const BUSY_UMOUNT_KILL_GRACE_MS = 5_000;
@@ -54,29 +53,6 @@ export function fenceHandlers(config: SentinelConfig): FenceHandlerConfig[] {
 /** Budget for a whole fence-peer action: every handler's timeout in turn, plus slack for spawning. */
 export function fenceBudgetMs(config: SentinelConfig): number {
   return config.fencing.handlers.reduce((sum, h) => sum + h.timeoutMs, 0) + 5_000;
-}
-
-export function notifyHooks(config: SentinelConfig): NotifyHook[] {
-  return config.notify.map((n, i): NotifyHook => {
-    if (n.kind === 'url') {
-      return {
-        kind: 'webhook',
-        name: `webhook#${i + 1}`,
-        url: n.url,
-        events: n.events,
-        timeoutMs: n.timeoutMs,
-        retries: n.retries,
-        retryBackoffMs: 1_000,
-      };
-    }
-    return {
-      kind: 'command',
-      name: n.command[0] ?? `command#${i + 1}`,
-      argv: n.command,
-      events: n.events,
-      timeoutMs: n.timeoutMs,
-    };
-  });
 }
 
 /** One heartbeat link per address pair, in configuration order (the same order on both nodes). */

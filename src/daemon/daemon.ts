@@ -4,7 +4,6 @@
  * gathers facts for it or carries its plan out.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { systemClock, type Clock } from '../common/clock.js';
 import { sentinelError, type SentinelError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
@@ -48,7 +47,12 @@ import {
   outdateAnswerOfPeerOutcome,
   serveFencePeer,
 } from '../fencing/index.js';
-import { JournalWriter } from '../journal/index.js';
+import {
+  JOURNAL_VERSION,
+  JournalWriter,
+  journalOptionsFromConfig,
+  type JournalEntry,
+} from '../journal/index.js';
 import { SentinelMetrics, startMetricsServer, type MetricsServer } from '../metrics/index.js';
 import {
   MembershipEndpoint,
@@ -58,22 +62,16 @@ import {
   type PeerOperation,
   type PeerReply,
 } from '../membership/index.js';
-import { NotifyRunner } from '../notify/index.js';
+import { hooksFromConfig, NotifyRunner } from '../notify/index.js';
 import { Scheduler } from '../scheduler/index.js';
 import type { SdNotifier } from '../systemd/index.js';
 import { Watchdog, watchdogIntervalMs } from '../systemd/index.js';
-import {
-  fenceBudgetMs,
-  fenceHandlers,
-  heartbeatLinks,
-  notifyHooks,
-  resourceExecConfigs,
-} from './adapters.js';
+import { fenceBudgetMs, fenceHandlers, heartbeatLinks, resourceExecConfigs } from './adapters.js';
 import { enginePolicyFromConfig } from './engine-policy.js';
 import { loadIntents, saveIntents, type PersistedIntents } from './intent-store.js';
 import { buildNodeReport } from './local-report.js';
 import { buildObservation, type LocalResourceFacts } from './observe.js';
-import { deviceOfResource } from './resource-devices.js';
+import { deviceOfResource, minorNames } from './resource-devices.js';
 import { SerializedLoop, type LoopTrigger } from './serialized-loop.js';
 import { buildStatusSnapshot, type AlertBook } from './status.js';
 
@@ -132,6 +130,7 @@ export class Daemon {
   private readySent = false;
   private lastStatusLine = '';
   private readonly startedAtMs: number;
+  private journalSeq = 0;
   private readonly alerts: AlertBook = new Map();
   private readonly abort = new AbortController();
 
@@ -142,7 +141,7 @@ export class Daemon {
   private readonly drbdCommands: DrbdCommands;
   private readonly system: SystemPort;
   private readonly notifier: NotifyRunner;
-  private readonly metrics = new SentinelMetrics();
+  private readonly metrics: SentinelMetrics;
   private executor: ExecutorContext;
   private journal: JournalWriter | null = null;
   private control: ControlServer | null = null;
@@ -162,11 +161,13 @@ export class Daemon {
     this.policy = enginePolicyFromConfig(this.config);
     this.startedAtMs = this.clock.nowMs();
     const c = this.config;
+    this.metrics = new SentinelMetrics({ node: this.nodes.local.name, version: options.version });
 
     this.drbdSource = new DrbdEventSource({
       drbdsetup: c.drbd.drbdsetup,
       procPath: c.drbd.proc,
       pollIntervalMs: c.drbd.pollIntervalMs,
+      names: minorNames(c.resources),
       mode: c.drbd.events2 === 'on' ? 'events2' : c.drbd.events2 === 'off' ? 'proc' : 'auto',
       clock: this.clock,
       logger: options.logger.child({ module: 'drbd' }),
@@ -178,7 +179,7 @@ export class Daemon {
       ...(c.commands.mountsFile ? { mountsFile: c.commands.mountsFile } : {}),
     });
     this.notifier = new NotifyRunner({
-      hooks: notifyHooks(c),
+      hooks: hooksFromConfig(c.notify),
       node: this.nodes.local.name,
       cluster: c.cluster.name,
       clock: this.clock,
@@ -244,9 +245,7 @@ export class Daemon {
       this.log.error({ code: 'E_CONFIG', reason: intents.error }, 'intents unreadable, entering maintenance');
     }
     const journal = JournalWriter.open({
-      path: join(c.stateDir, 'journal.jsonl'),
-      maxBytes: c.journal.maxSizeMb * 1024 * 1024,
-      keep: c.journal.keep,
+      ...journalOptionsFromConfig(c.journal, c.stateDir),
       clock: this.clock,
       logger: this.options.logger.child({ module: 'journal' }),
     });
@@ -399,7 +398,7 @@ export class Daemon {
       );
     this.config = next;
     this.policy = enginePolicyFromConfig(next);
-    this.notifier.setHooks(notifyHooks(next));
+    this.notifier.setHooks(hooksFromConfig(next.notify));
     this.executor = this.buildExecutor();
     this.loop.trigger('intent');
     return ok(undefined);
@@ -442,7 +441,8 @@ export class Daemon {
       startup: { daemonStartMs: this.startedAtMs, degradedShutdown: false },
     });
     this.results = [];
-    const { decision, memory } = decide(obs, this.memory, this.policy);
+    const memoryBefore = this.memory;
+    const { decision, memory } = decide(obs, memoryBefore, this.policy);
     const previous = this.lastDecision?.decision ?? null;
     this.memory = memory;
     this.lastObservation = obs;
@@ -452,15 +452,18 @@ export class Daemon {
 
     const changed = previous === null || previous.reason !== decision.reason || decision.plan.length > 0;
     if (changed) {
-      this.journal?.append({
-        v: 1,
-        atMs: obs.nowMs,
+      const entry: JournalEntry<Observation, EngineMemory, EnginePolicy, Decision> = {
+        v: JOURNAL_VERSION,
         time: new Date().toISOString(),
+        monoMs: obs.nowMs,
+        node: this.nodes.local.name,
+        seq: this.journalSeq++,
         observation: obs,
-        memoryBefore: null,
-        memory,
+        memory: memoryBefore,
+        policy: this.policy,
         decision,
-      });
+      };
+      this.journal?.append(entry);
       this.lastDecision = {
         decision,
         atIso: new Date().toISOString(),

@@ -19,6 +19,7 @@ export function buildNodeReport(obs: Observation, memory: EngineMemory, health: 
       servicesUp: r.servicesUp,
       splitBrain: r.splitBrain || (memory.resources[r.name]?.frozen ?? false),
       currentUuid: r.currentUuid,
+      lastPrimary: memory.resources[r.name]?.lastPrimary ?? null,
     })),
     standby: obs.intents.standby,
     maintenance: obs.intents.maintenance,

@@ -1,4 +1,4 @@
-import type { DrbdDeviceView, DrbdView } from '../drbd/index.js';
+import type { DrbdDeviceView, DrbdView, MinorNames } from '../drbd/index.js';
 
 /** The minor number of a `/dev/drbdN` device path, or null for other forms (e.g. /dev/drbd/by-res/r0/0). */
 export function minorOfDevice(device: string): number | null {
@@ -19,4 +19,16 @@ export function deviceOfResource(
   if (byMinor !== undefined && (byMinor.resource === null || byMinor.resource === resource.name))
     return byMinor;
   return view.devices.find((d) => d.resource === resource.name) ?? null;
+}
+
+/** Resource names per minor for the /proc/drbd source, which names only minors (volume 0 assumed). */
+export function minorNames(
+  resources: readonly { readonly name: string; readonly device: string }[],
+): MinorNames {
+  const names = new Map<number, { resource: string; volume: number }>();
+  for (const r of resources) {
+    const minor = minorOfDevice(r.device);
+    if (minor !== null) names.set(minor, { resource: r.name, volume: 0 });
+  }
+  return names;
 }

@@ -1,16 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkThisHostIsNode, parseConfigText, type SentinelConfig } from '../../../src/config/index.js';
-import {
-  fenceBudgetMs,
-  heartbeatLinks,
-  notifyHooks,
-  resourceExecConfig,
-} from '../../../src/daemon/adapters.js';
+import { fenceBudgetMs, heartbeatLinks, resourceExecConfig } from '../../../src/daemon/adapters.js';
 import { enginePolicyFromConfig } from '../../../src/daemon/engine-policy.js';
 import { buildNodeReport } from '../../../src/daemon/local-report.js';
 import { buildObservation } from '../../../src/daemon/observe.js';
-import { deviceOfResource, minorOfDevice } from '../../../src/daemon/resource-devices.js';
+import { deviceOfResource, minorNames, minorOfDevice } from '../../../src/daemon/resource-devices.js';
 import type { DrbdDeviceView, DrbdView } from '../../../src/drbd/index.js';
 import { initialMemory } from '../../../src/engine/index.js';
 import type { PeerView } from '../../../src/membership/index.js';
@@ -106,9 +101,6 @@ describe('config to module options', () => {
       { localAddress: '192.168.110.23', localPort: 7790, peerAddress: '192.168.110.22', peerPort: 7790 },
     ]);
     expect(fenceBudgetMs(c)).toBe(65_000);
-    expect(notifyHooks(c)).toEqual([
-      expect.objectContaining({ kind: 'command', argv: ['/usr/local/bin/page-oncall'], timeoutMs: 10_000 }),
-    ]);
   });
 });
 
@@ -121,6 +113,12 @@ describe('resource devices', () => {
     expect(deviceOfResource(v, { name: 'r7', device: '/dev/drbd/by-res/r7/0' })?.minor).toBe(7);
     // A minor that events2 names as another resource is not ours.
     expect(deviceOfResource(v, { name: 'r0', device: '/dev/drbd7' })).toBeNull();
+    expect(
+      minorNames([
+        { name: 'r0', device: '/dev/drbd1' },
+        { name: 'r9', device: '/dev/drbd/by-res/r9/0' },
+      ]),
+    ).toEqual(new Map([[1, { resource: 'r0', volume: 0 }]]));
   });
 });
 
