@@ -44,7 +44,10 @@ export interface SimNodeConfig {
   readonly onIoError: 'detach' | 'pass_on';
   /** `verify-alg`; null (the lab's configuration) makes `verify` fail with -14. */
   readonly verifyAlg: string | null;
-  /** `al-extents`: how many 4 MiB extents the activity log keeps (LRU). */
+  /**
+   * `al-extents` (accepted for configuration parity): the hot set only; a crash marks every extent
+   * of the on-disk AL ring, which the model bounds at 4096 extent updates.
+   */
   readonly alExtents: number;
   /** The backing device shown in drbdmeta messages. */
   readonly backingDevice: string;
