@@ -278,8 +278,13 @@ function primaryRule(c: ResourceContext): Verdict {
     if (c.linked) return v('PRIMARY_PEER_SILENT_CONNECTED', complete);
     // The survivor keeps running; under stonith it fences at once (the Secondary waits the fence delay, so
     // the Primary wins a fence race).
+    // SAFETY: "Startup" - a restarted daemon that has not heard its peer yet does not fence on that
+    // silence alone; it waits the startup phase out like a Secondary would (it keeps running meanwhile).
     const wantsFence =
-      c.policy.fencing === 'stonith' && c.memory.fence.status !== 'succeeded' && fenceGate(c) === null;
+      c.policy.fencing === 'stonith' &&
+      c.memory.startupDone &&
+      c.memory.fence.status !== 'succeeded' &&
+      fenceGate(c) === null;
     return v('PRIMARY_SURVIVOR', complete, {
       wantsFence,
       facts: { fencing: c.policy.fencing, fenced: c.memory.fence.status === 'succeeded' },
@@ -296,7 +301,10 @@ function primaryRule(c: ResourceContext): Verdict {
     }
     if (c.rm.outdateNextMs !== null && c.obs.nowMs < c.rm.outdateNextMs) {
       const wantsFence =
-        c.policy.fencing === 'stonith' && c.memory.fence.status !== 'succeeded' && fenceGate(c) === null;
+        c.policy.fencing === 'stonith' &&
+        c.memory.startupDone &&
+        c.memory.fence.status !== 'succeeded' &&
+        fenceGate(c) === null;
       return v('OUTDATE_PEER_FAILED', complete, {
         wantsFence,
         facts: { outdateFailures: c.rm.outdateFailures, retryInMs: c.rm.outdateNextMs - c.obs.nowMs },
@@ -374,6 +382,8 @@ function startupWindow(c: ResourceContext): boolean {
 /** Failback: only with a preferred node, when this (preferred) node is back, UpToDate and in sync. */
 function failbackRule(c: ResourceContext): Verdict | null {
   if (c.policy.preferredNode !== c.obs.self) return null;
+  // An operator's switchover away from the preferred node holds as long as its intent is kept.
+  if (c.obs.intents.switchovers.some((s) => s.resource === c.res.name && s.to !== c.obs.self)) return null;
   const ready =
     c.d.disk === 'UpToDate' &&
     c.d.cstate === 'Connected' &&
