@@ -11,8 +11,8 @@ import type { EnginePolicy } from './policy.js';
 import type { ReasonCode } from './reasons.js';
 import { REASONS, severityRank } from './reasons.js';
 import { absorbResults } from './results.js';
-import type { Verdict } from './rules.js';
-import { resourceRules } from './rules.js';
+import type { Verdict } from './rules/index.js';
+import { resourceRules } from './rules/index.js';
 import { safetyGate } from './safety-gate.js';
 import { peerSilent, resourceContext } from './view.js';
 

@@ -1,7 +1,7 @@
 /** The engine's public surface: a pure decision function and its types (ARCHITECTURE.md). */
 export { decide } from './decide.js';
 export { explain, explainResource } from './explain.js';
-export { elect } from './rules.js';
+export { elect } from './rules/index.js';
 export { REASONS, REASON_CODES, isReasonCode, severityRank } from './reasons.js';
 export type { ReasonCode, ReasonInfo, Severity } from './reasons.js';
 export { initialMemory, resourceMemory, INITIAL_RESOURCE_MEMORY, INITIAL_FENCE } from './memory.js';

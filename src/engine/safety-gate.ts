@@ -3,7 +3,7 @@
  * plan that would promote against SAFETY.md is replaced by a hold. If this ever fires, a rule has a bug;
  * the invariant tests assert the rules alone never need it.
  */
-import type { Verdict } from './rules.js';
+import type { Verdict } from './rules/index.js';
 import type { ResourceContext } from './view.js';
 import { drbdLostPeer } from './view.js';
 
