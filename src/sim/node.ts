@@ -890,7 +890,15 @@ export class SimNode {
   /** The connection to the peer broke (ping timeout, peer closed, peer tore down). */
   private connectionLost(kind: ConnectionState, peerDiskAfter: DiskState = 'DUnknown'): void {
     if (!this.session) return;
+    const disconnecting = this.session.pendingDisconnect !== null;
     this.dropSession(kind, peerDiskAfter);
+    if (disconnecting) {
+      // An administrative disconnect was waiting for the peer: it completes now.
+      this.cstate = 'Disconnecting';
+      this.commit();
+      this.toStandAlone();
+      return;
+    }
     this.cstate = 'Unconnected';
     this.commit();
     this.cstate = 'WFConnection';
@@ -1136,6 +1144,11 @@ export class SimNode {
       this.commit();
       this.startSync(s, 'target', total, true);
       return;
+    }
+    if (this.cstate !== 'WFBitMapT') {
+      // A sync started by the peer (forced promotion) still passes WFBitMapT here.
+      this.cstate = 'WFBitMapT';
+      this.commit();
     }
     this.cstate = 'WFSyncUUID';
     this.commit();

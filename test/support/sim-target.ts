@@ -6,6 +6,8 @@
  */
 import { SimCluster, type SimClusterOptions } from '../../src/sim/cluster.js';
 import type { SimCommandResult } from '../../src/sim/types.js';
+import { renderEvents2Line } from '../../src/sim/events2-format.js';
+import type { CaptureExtras } from '../scenarios/scenario.js';
 import type { CommandCapture, Fault, LabNode, ScenarioTarget } from '../scenarios/target.js';
 
 /**
@@ -45,10 +47,15 @@ interface SimFile {
   readonly writeId: string;
 }
 
-export class SimTarget implements ScenarioTarget {
+const STREAM_OPTIONS = { timestamps: true, statistics: true };
+
+export class SimTarget implements ScenarioTarget, CaptureExtras {
   private cluster: SimCluster;
   private readonly files = new Map<string, SimFile>();
   private runs = 0;
+  /** events2 streams per node, one segment per boot, while a capture runs. */
+  private capture: Record<LabNode, string[][]> | null = null;
+  private readonly unsubscribe: (() => void)[] = [];
 
   constructor(private readonly options: { seed?: number; config?: SimClusterOptions['config'] } = {}) {
     this.cluster = this.build();
@@ -64,6 +71,28 @@ export class SimTarget implements ScenarioTarget {
       seed: (this.options.seed ?? 1) + this.runs++,
       config: this.options.config ?? LAB_LIKE_CONFIG,
     });
+  }
+
+  /** Starts a `drbdsetup events2 --timestamps --statistics all` stream on both nodes. */
+  async beginCapture(): Promise<void> {
+    this.capture = { alpha: [], bravo: [] };
+    for (const n of ['alpha', 'bravo'] as const) this.startStream(n);
+  }
+
+  private startStream(n: LabNode): void {
+    if (!this.capture) return;
+    const node = this.cluster.node(n);
+    const seg = node.existsRecords().map((r) => renderEvents2Line(r, STREAM_OPTIONS));
+    this.capture[n].push(seg);
+    this.unsubscribe.push(node.subscribe((r) => seg.push(renderEvents2Line(r, STREAM_OPTIONS))));
+  }
+
+  async endCapture(): Promise<Record<LabNode, { events2: string[]; kernel: string[] }>> {
+    for (const u of this.unsubscribe.splice(0)) u();
+    const c = this.capture ?? { alpha: [], bravo: [] };
+    this.capture = null;
+    const one = (n: LabNode) => ({ events2: c[n].map((seg) => seg.join('\n')), kernel: [...this.cluster.node(n).kernelLog] });
+    return { alpha: one('alpha'), bravo: one('bravo') };
   }
 
   async reset(): Promise<void> {
@@ -108,6 +137,8 @@ export class SimTarget implements ScenarioTarget {
         return;
       case 'power-on':
         c.powerOn(fault.node, false);
+        // The capture's events2 stream is started again after boot (it shows `exists -` first).
+        this.startStream(fault.node);
         return;
       case 'fail-disk':
         c.failDisk(fault.node);
