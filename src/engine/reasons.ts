@@ -150,12 +150,6 @@ export const REASONS = {
     'This node just released the resource to the peer: it does not elect itself during the yield window.',
     'Nothing.',
   ),
-  HOLD_NO_CANDIDATE: r(
-    'warning',
-    'refused',
-    'No node can hold the resource (standby, yield, stale or failed disks): nobody promotes.',
-    'Take a node out of standby or repair a disk.',
-  ),
   HOLD_PEER_UNCERTAIN: r(
     'warning',
     null,

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { decide, explain, isReasonCode } from '../../src/engine/index.js';
+import { REASON_CODES, decide, explain, isReasonCode } from '../../src/engine/index.js';
 import { GoldenSpec, goldenInputs, planKinds } from './golden-spec.js';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'golden');
@@ -23,6 +23,18 @@ describe('golden scenarios', () => {
   it('every scenario names a distinct case', () => {
     const names = files.map((f) => GoldenSpec.parse(parse(readFileSync(join(dir, f), 'utf8'))).name);
     expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('covers every reason code the rules can reach (the safety gate is tested on its own)', () => {
+    const seen = new Set<string>();
+    for (const file of files) {
+      const spec = GoldenSpec.parse(parse(readFileSync(join(dir, file), 'utf8')));
+      const { observation, memory, policy } = goldenInputs(spec);
+      for (const r of decide(observation, memory, policy).decision.resources) seen.add(r.reason);
+      seen.add(spec.expect.reason);
+    }
+    const missing = REASON_CODES.filter((c) => !seen.has(c) && c !== 'SAFETY_GATE_HOLD');
+    expect(missing).toEqual([]);
   });
 
   for (const file of files) {

@@ -7,6 +7,7 @@ import {
   elect,
   explain,
   explainResource,
+  INITIAL_RESOURCE_MEMORY,
   initialMemory,
   resultObservation,
 } from '../../src/engine/index.js';
@@ -118,5 +119,49 @@ describe('resultObservation', () => {
       resultObservation({ action: { kind: 'fence-peer' }, status: 'ok', retrySafe: true, errorKind: null }, 5)
         .resource,
     ).toBeNull();
+  });
+});
+
+describe('safety gate', () => {
+  it('replaces a plan that would promote against SAFETY.md by a hold, whatever rule built it', async () => {
+    const { safetyGate } = await import('../../src/engine/safety-gate.js');
+    const { resourceContext } = await import('../../src/engine/view.js');
+    const { takeoverSequence } = await import('../../src/engine/sequences.js');
+    const obs = observation({
+      peer: { reachable: false, links: [{ name: 'hb0', up: false }] },
+      resources: [
+        resourceObs('r0', { drbd: { role: 'Secondary', peerRole: 'Unknown', cstate: 'WFConnection' } }),
+      ],
+    });
+    const mem = memory({ startupDone: true, peerLostSinceMs: 0 });
+    const c = resourceContext(
+      obs,
+      policy({ fencing: 'resource-only' }),
+      mem,
+      INITIAL_RESOURCE_MEMORY,
+      obs.resources[0]!,
+      obs.resources[0]!.drbd!,
+    );
+    const bogus = { reason: 'TAKEOVER_FENCED' as const, plan: takeoverSequence('r0', false) };
+    const gated = safetyGate(c, bogus);
+    expect(gated.reason).toBe('SAFETY_GATE_HOLD');
+    expect(gated.plan).toEqual([]);
+    expect(gated.facts).toMatchObject({
+      safetyGate: 'peer unreachable and policy resource-only',
+      blockedReason: 'TAKEOVER_FENCED',
+    });
+    const stale = resourceContext(
+      observation({
+        resources: [
+          resourceObs('r0', { drbd: { role: 'Secondary', disk: 'Outdated', peerRole: 'Secondary' } }),
+        ],
+      }),
+      policy(),
+      mem,
+      INITIAL_RESOURCE_MEMORY,
+      resourceObs('r0', { drbd: { role: 'Secondary', disk: 'Outdated', peerRole: 'Secondary' } }),
+      resourceObs('r0', { drbd: { role: 'Secondary', disk: 'Outdated', peerRole: 'Secondary' } }).drbd!,
+    );
+    expect(safetyGate(stale, bogus).facts).toMatchObject({ safetyGate: 'local disk not UpToDate' });
   });
 });

@@ -33,7 +33,8 @@ export function primaryRule(c: ResourceContext): Verdict {
     const peerDisk = c.peerRes?.disk ?? null;
     const peerHarmless = peerDisk !== null && peerDisk !== 'UpToDate' && peerDisk !== 'Consistent';
     if (c.rm.peerOutdated || peerHarmless) {
-      return v('PRIMARY_REPL_LOST_PEER_OUTDATED', [...complete, ...reconnect], { facts: { peerDisk } });
+      if (reconnect.length > 0) return v('RECONNECT', [...complete, ...reconnect], { facts: { peerDisk } });
+      return v('PRIMARY_REPL_LOST_PEER_OUTDATED', complete, { facts: { peerDisk } });
     }
     if (c.rm.outdateNextMs !== null && c.obs.nowMs < c.rm.outdateNextMs) {
       const wantsFence =

@@ -37,8 +37,8 @@ export function secondaryPeerReachable(c: ResourceContext): Verdict {
   if (e.winner === c.peerName) return v('STEADY_SECONDARY_PEER_ELECTED', [], { facts });
   if (c.d.disk !== 'UpToDate') return v('REFUSE_NOT_UPTODATE', [], { facts: { disk: c.d.disk } });
   if (c.obs.intents.standby) return v('STANDBY_HOLD', [], { facts });
-  if (yielding(c)) return v('YIELD_TO_PEER', [], { facts });
-  return v('HOLD_NO_CANDIDATE', [], { facts });
+  // The only remaining way this node is no candidate: it released the resource to the peer moments ago.
+  return v('YIELD_TO_PEER', [], { facts: { ...facts, yieldUntilMs: c.rm.yieldUntilMs } });
 }
 
 /** Within the startup window (initdead not yet over since the daemon started). */
