@@ -173,7 +173,9 @@ export async function startControlServer(
             log?.warn({ code: 'E_CONTROL', detail: parsed.error.error.message }, 'malformed control request');
             reply({ v: CONTROL_PROTOCOL_VERSION, id: parsed.error.id, ok: false, error: parsed.error.error });
           } else {
-            log?.info({ op: parsed.value.request.op }, 'control request');
+            // Operator actions are worth the log; status polls (monitoring, the CLI) would flood it.
+            if (parsed.value.request.op === 'status') log?.debug({ op: 'status' }, 'control request');
+            else log?.info({ op: parsed.value.request.op }, 'control request');
             reply(await handleControlRequest(handlers, parsed.value.request, parsed.value.id));
           }
           pending--;
