@@ -38,7 +38,7 @@ KEY=$(
   {
     echo "$KPKG $KVER_PKG"
     for p in drbd-utils busybox-static e2fsprogs dmsetup libc6 kmod; do echo "$p $(pkgver "$p")"; done
-    sha256sum "$NODE_BIN" "$0" scripts/lab/guest/* | awk '{print $1}'
+    sha256sum "$NODE_BIN" "$0" scripts/lab/guest/init scripts/lab/guest/agent.sh scripts/lab/guest/*.conf | awk '{print $1}'
   } | sha256sum | cut -c1-16
 )
 INITRD=$CACHE/initramfs-$KEY.cpio.zst
@@ -78,6 +78,7 @@ if [ ! -f "$INITRD" ]; then
   cp "$KDIR/lib/modules/$KVER"/modules.{order,builtin,builtin.modinfo} "$STAGE/lib/modules/$KVER/" 2>/dev/null || true
   depmod -b "$STAGE" "$KVER"
   cp scripts/lab/guest/init "$STAGE/init" && chmod 755 "$STAGE/init"
+  cp scripts/lab/guest/agent.sh "$STAGE/lab-agent.sh"
   cp scripts/lab/guest/drbd.conf "$STAGE/etc/drbd.conf"
   cp scripts/lab/guest/drbd-slow.conf "$STAGE/etc/drbd-slow.conf"
   echo "root:x:0:0:root:/root:/bin/sh" >"$STAGE/etc/passwd"

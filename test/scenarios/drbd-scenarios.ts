@@ -377,7 +377,8 @@ export const powerLoss: Scenario = {
     wait('alpha', 'cs:(SyncSource|SyncTarget|Connected)'),
     observe('rejoined', {
       name: 'rejoin-after-power-loss',
-      state: 'alpha rejoined after power loss as Secondary: activity-log extents resync (or just finished)',
+      state:
+        'alpha rejoined after power loss as Secondary: resync of the activity-log extents (apply-al marked the whole 64 MiB device here)',
     }),
     wait('bravo', 'cs:Connected.*ds:UpToDate/UpToDate'),
     observe('in sync again', {
