@@ -91,7 +91,10 @@ export class SimTarget implements ScenarioTarget, CaptureExtras {
     for (const u of this.unsubscribe.splice(0)) u();
     const c = this.capture ?? { alpha: [], bravo: [] };
     this.capture = null;
-    const one = (n: LabNode) => ({ events2: c[n].map((seg) => seg.join('\n')), kernel: [...this.cluster.node(n).kernelLog] });
+    const one = (n: LabNode) => ({
+      events2: c[n].map((seg) => seg.join('\n')),
+      kernel: [...this.cluster.node(n).kernelLog],
+    });
     return { alpha: one('alpha'), bravo: one('bravo') };
   }
 
