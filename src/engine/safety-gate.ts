@@ -3,6 +3,7 @@
  * plan that would promote against SAFETY.md is replaced by a hold. If this ever fires, a rule has a bug;
  * the invariant tests assert the rules alone never need it.
  */
+import { assertNever } from '../common/result.js';
 import type { Verdict } from './rules/index.js';
 import type { ResourceContext } from './view.js';
 import { drbdLostPeer } from './view.js';
@@ -28,6 +29,8 @@ export function promoteViolation(c: ResourceContext): string | null {
         ? null
         : 'peer unreachable without accepted risk';
     }
+    default:
+      return assertNever(c.policy.fencing, 'fencing policy');
   }
 }
 
