@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { Lab, PROJECT_ROOT, type LabOptions } from './lab.js';
 
@@ -15,7 +15,12 @@ export function useLab(options: LabOptions & { needsBuild?: boolean } = {}): () 
   beforeAll(async () => {
     if (options.needsBuild && !existsSync(path.join(PROJECT_ROOT, 'dist/drbd/index.js'))) {
       // The guests run the project's built JS over 9p; `npm test` builds before the tiers.
-      execFileSync('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+      // tsc emits even when some file has type errors (the typecheck step reports those).
+      spawnSync('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+      if (!existsSync(path.join(PROJECT_ROOT, 'dist/drbd/index.js')))
+        throw new Error(
+          'lab: dist/drbd/index.js is missing after `npm run build`: the guests need the built code',
+        );
     }
     lab = await Lab.start(options);
   });
