@@ -55,7 +55,10 @@ export interface SimNodeConfig {
   readonly fencePeer?: FencePeerHandler;
 }
 
-/** Defaults: the lab's tuned timings (ping-int 2 s, ping-timeout 0.5 s, timeout 1 s, connect-int 2 s). */
+/**
+ * Defaults: the lab's tuned timings (ping-int 2 s, ping-timeout 0.5 s, timeout 1 s, connect-int 2 s)
+ * and verify-alg crc32c (the lab's drbd.conf).
+ */
 export const DEFAULT_NODE_CONFIG = {
   resource: 'r0',
   minor: 1,
@@ -69,7 +72,7 @@ export const DEFAULT_NODE_CONFIG = {
   resyncRateKiBps: 20480,
   verifyRateKiBps: 102400,
   onIoError: 'detach',
-  verifyAlg: null,
+  verifyAlg: 'crc32c',
   alExtents: 1237,
   backingDevice: '/dev/mapper/lower',
 } as const;
