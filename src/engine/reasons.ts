@@ -144,6 +144,12 @@ export const REASONS = {
     'Elected but DRBD is disconnected from the reachable peer: have the peer outdated, then take over.',
     'Check the replication link.',
   ),
+  WAIT_REPLICATION_CONNECT: r(
+    'warning',
+    null,
+    'Elected, but DRBD is disconnected and the peer may hold newer data: wait for DRBD to connect and compare generations.',
+    'Repair the replication link; if it cannot be, check which node has the newest data and promote it by hand.',
+  ),
   YIELD_TO_PEER: r(
     'info',
     null,

@@ -30,6 +30,14 @@ export function secondaryPeerReachable(c: ResourceContext): Verdict {
   );
   const facts = { elected: e.winner, by: e.by, selfCandidate, peerCandidate };
   if (e.winner === c.obs.self) {
+    // SAFETY: "Acknowledged writes lost" - while DRBD is disconnected it has not compared generation
+    // identifiers, and an UpToDate flag may be stale (a node that was fenced or down while its peer wrote
+    // on keeps it). Elect without that comparison only when the peer's data is provably not newer (its
+    // disk is not UpToDate/Consistent) or both nodes agree this node was the last Primary.
+    const peerMayBeNewer = c.peerRes.disk === 'UpToDate' || c.peerRes.disk === 'Consistent';
+    if (!c.linked && peerMayBeNewer && agreedLastPrimary !== c.obs.self) {
+      return v('WAIT_REPLICATION_CONNECT', [], { facts });
+    }
     const plan = takeoverWithPeerReachable(c);
     if (plan[0]?.kind === 'outdate-peer') return v('ELECTED_OUTDATE_PEER_FIRST', plan, { facts });
     return v(startupWindow(c) ? 'STARTUP_ELECT' : 'ELECTED_TAKEOVER', plan, { facts });
