@@ -190,6 +190,16 @@ export class SimCluster {
   }
 
   /** The backing disk of `name` fails; noticed at its next I/O, or at once with `detectNow`. */
+  /** Freezes a node (like SIGSTOP of its machine): its peer sees it go silent. */
+  freeze(name: string): void {
+    this.node(name).freeze();
+  }
+
+  /** Resumes a frozen node; what came due meanwhile runs at once. */
+  thaw(name: string): void {
+    this.node(name).thaw();
+  }
+
   failDisk(name: string, detectNow = false): void {
     this.node(name).failDisk(detectNow);
   }

@@ -136,6 +136,8 @@ export class SimNode {
   holds = 0;
 
   private epoch = 0;
+  private frozen = false;
+  private frozenQueue: (() => void)[] = [];
   private session: Session | null = null;
   private sessionCounter = 0;
   private newCurUuidPending = false;
@@ -500,8 +502,36 @@ export class SimNode {
   private timer(ms: number, fn: () => void): () => void {
     const epoch = this.epoch;
     return this.deps.clock.setTimer(ms, () => {
-      if (this.epoch === epoch && this.powered) fn();
+      if (this.epoch !== epoch || !this.powered) return;
+      if (this.frozen) this.frozenQueue.push(fn);
+      else fn();
     });
+  }
+
+  /** Whether the node is frozen (SIGSTOP of the machine): nothing runs until `thaw`. */
+  get isFrozen(): boolean {
+    return this.frozen;
+  }
+
+  /** Freezes the whole node: timers and arriving messages wait, in order, until `thaw`. */
+  freeze(): void {
+    if (this.powered) this.frozen = true;
+  }
+
+  /** Resumes a frozen node: everything that came due meanwhile runs now, in arrival order. */
+  thaw(): void {
+    if (!this.frozen) return;
+    this.frozen = false;
+    const q = this.frozenQueue;
+    this.frozenQueue = [];
+    for (const fn of q) if (this.powered) fn();
+  }
+
+  /** Runs `fn` now, or queues it while frozen. */
+  private whenRunning(fn: () => void): boolean {
+    if (!this.frozen) return false;
+    this.frozenQueue.push(fn);
+    return true;
   }
 
   // ---------------------------------------------------------------- UUIDs and metadata
@@ -697,6 +727,8 @@ export class SimNode {
     for (const w of this.queued) this.resolveWaiter(w.id, false);
     this.syncMd();
     this.powered = false;
+    this.frozen = false;
+    this.frozenQueue = [];
     this.session = null;
     this.deps.transport.setListening(false);
     this.resetVolatile();
@@ -816,6 +848,7 @@ export class SimNode {
 
   /** Called by the transport when a session to the peer is established. */
   onSessionUp(sid: number): void {
+    if (this.whenRunning(() => this.onSessionUp(sid))) return;
     if (!this.powered || !this.up || this.cstate !== 'WFConnection' || this.session) {
       this.deps.transport.close(sid);
       return;
@@ -841,6 +874,7 @@ export class SimNode {
 
   /** Called by the transport when the peer closed the session (FIN/RST). */
   onSessionClosed(sid: number): void {
+    if (this.whenRunning(() => this.onSessionClosed(sid))) return;
     if (this.session?.id !== sid) return;
     this.connectionLost('NetworkFailure');
   }
@@ -937,6 +971,7 @@ export class SimNode {
   /** Called by the transport for every message of session `sid`. */
   onMessage(sid: number, msg: PeerMessage): void {
     if (!this.powered) return;
+    if (this.whenRunning(() => this.onMessage(sid, msg))) return;
     const s = this.session;
     if (!s || s.id !== sid) {
       // A message for a session we do not know: answer like a TCP RST.

@@ -147,8 +147,11 @@ export class SimTarget implements ScenarioTarget, CaptureExtras {
         c.failDisk(fault.node);
         return;
       case 'freeze':
+        c.freeze(fault.node);
+        return;
       case 'thaw':
-        throw new Error(`sim target: ${fault.kind} is not modelled`);
+        c.thaw(fault.node);
+        return;
     }
   }
 

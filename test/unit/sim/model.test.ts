@@ -280,4 +280,17 @@ describe('faults', () => {
     );
     expect((await c.exec('alpha', ['drbdsetup', 'events2', '--poll', 'all'])).exitCode).toBe(20);
   });
+
+  it('freeze: the peer notices the silence; on thaw the frozen node catches up and reconnects', async () => {
+    const c = await pair();
+    c.freeze('alpha');
+    await c.advance(4000);
+    expect(c.node('bravo').cstate).toBe('WFConnection');
+    expect(c.node('alpha').cstate).toBe('Connected');
+    c.thaw('alpha');
+    await c.advance(6000);
+    expect(c.node('alpha').cstate).toBe('Connected');
+    expect(c.node('bravo').cstate).toBe('Connected');
+    expect(c.node('alpha').role).toBe('Primary');
+  });
 });

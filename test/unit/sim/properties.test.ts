@@ -14,7 +14,9 @@ type Op =
   | { readonly k: 'disconnect'; readonly n: NodeName }
   | { readonly k: 'connect'; readonly n: NodeName }
   | { readonly k: 'crash'; readonly n: NodeName }
-  | { readonly k: 'boot'; readonly n: NodeName };
+  | { readonly k: 'boot'; readonly n: NodeName }
+  | { readonly k: 'freeze'; readonly n: NodeName }
+  | { readonly k: 'thaw'; readonly n: NodeName };
 
 const nodeArb = fc.constantFrom<NodeName>('alpha', 'bravo');
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -36,6 +38,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ k: fc.constant('connect' as const), n: nodeArb }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('crash' as const), n: nodeArb }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('boot' as const), n: nodeArb }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('freeze' as const), n: nodeArb }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('thaw' as const), n: nodeArb }) },
 );
 
 const other = (n: string): NodeName => (n === 'alpha' ? 'bravo' : 'alpha');
@@ -72,18 +76,23 @@ async function apply(c: SimCluster, op: Op, after: () => void): Promise<void> {
       c.setLinkDelay(op.ms);
       return;
     case 'write':
+      if (c.node(op.n).isFrozen) return;
       c.write(op.n, op.count);
       return;
     case 'promote':
+      if (c.node(op.n).isFrozen) return; // a frozen machine runs no commands
       await c.exec(op.n, ['drbdadm', 'primary', 'r0']);
       return;
     case 'demote':
+      if (c.node(op.n).isFrozen) return;
       await c.exec(op.n, ['drbdadm', 'secondary', 'r0']);
       return;
     case 'disconnect':
+      if (c.node(op.n).isFrozen) return;
       await c.exec(op.n, ['drbdadm', 'disconnect', 'r0']);
       return;
     case 'connect':
+      if (c.node(op.n).isFrozen) return;
       await c.exec(op.n, ['drbdadm', 'connect', 'r0']);
       return;
     case 'crash':
@@ -91,6 +100,12 @@ async function apply(c: SimCluster, op: Op, after: () => void): Promise<void> {
       return;
     case 'boot':
       if (!c.node(op.n).powered) c.powerOn(op.n, true);
+      return;
+    case 'freeze':
+      c.freeze(op.n);
+      return;
+    case 'thaw':
+      c.thaw(op.n);
       return;
   }
 }
@@ -106,6 +121,7 @@ function noTwoConnectedPrimaries(c: SimCluster): void {
 async function heal(c: SimCluster): Promise<void> {
   c.restoreLink();
   c.setLinkDelay(1);
+  for (const n of ['alpha', 'bravo'] as const) c.thaw(n);
   for (const n of ['alpha', 'bravo'] as const) {
     if (!c.node(n).powered) c.powerOn(n, true);
     await c.exec(n, ['drbdadm', 'adjust', 'r0']);
