@@ -7,7 +7,7 @@
  * invalid configuration fails with 78 and is not restarted.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,8 @@ import { buildSystemdTree, missingHostTools, sleep, SystemdContainer } from './s
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const UNIT = 'drbd-sentinel.service';
+/** The node running this test; the installed wrapper runs it inside the container too. */
+const NODE = realpathSync(process.execPath);
 const HOSTNAME = 'sentinel-lab';
 const PROPS = ['ActiveState', 'SubState', 'Result', 'MainPID', 'NRestarts', 'StatusText', 'ExecMainStatus'];
 
@@ -82,7 +84,6 @@ function count(text: string, needle: string): number {
 beforeAll(async () => {
   const missing = missingHostTools();
   if (process.getuid?.() !== 0) missing.push('root (systemd-nspawn needs it)');
-  if (!existsSync('/usr/bin/node')) missing.push('/usr/bin/node (bind-mounted into the container)');
   if (!existsSync(path.join(ROOT, 'dist/cli.js'))) missing.push('dist/cli.js (run `npm run build`)');
   if (missing.length > 0)
     throw new Error(`systemd tier: missing ${missing.join(', ')}; run: bash scripts/install-deps.sh`);
@@ -94,7 +95,7 @@ beforeAll(async () => {
   await timed('installMs', () =>
     execFileSync(
       'bash',
-      [path.join(ROOT, 'scripts/install.sh'), '--destdir', stage, '--no-reload', '--node', '/usr/bin/node'],
+      [path.join(ROOT, 'scripts/install.sh'), '--destdir', stage, '--no-reload', '--node', NODE],
       { stdio: 'pipe', timeout: 120_000 },
     ),
   );
@@ -112,7 +113,8 @@ beforeAll(async () => {
     machine: `sentinel-unit-${process.pid}`,
     consoleLog: path.join(runDir, 'console.log'),
     binds: [
-      { host: '/usr/bin/node', container: '/usr/bin/node', readOnly: true },
+      // The host's node at the same path (the tree has the C++ runtime it links against).
+      { host: NODE, container: NODE, readOnly: true },
       { host: `${stage}/usr/lib/drbd-sentinel`, container: '/usr/lib/drbd-sentinel', readOnly: true },
       { host: `${stage}/usr/sbin/drbd-sentinel`, container: '/usr/sbin/drbd-sentinel', readOnly: true },
       {
@@ -248,5 +250,24 @@ describe('drbd-sentinel.service under real systemd (systemd-nspawn, Debian 12)',
     expect(journal).toMatch(/Main process exited, code=exited, status=78\/CONFIG/);
     // The operator finds the located problem in the journal.
     expect(journal).toMatch(/\/etc\/drbd-sentinel\/config\.yaml:\d+:\d+: heartbeat\.port: /);
+  });
+
+  it('a host that is not one of the two nodes: status 78, not restarted', async () => {
+    writeFileSync(
+      path.join(confDir, 'config.yaml'),
+      VALID_CONFIG.replace(`name: ${HOSTNAME}`, 'name: elsewhere'),
+    );
+    const r = await ct().exec(['systemctl', 'start', UNIT], 120_000);
+    expect(r.code).not.toBe(0);
+    const s = await ct().show(UNIT, PROPS);
+    expect(s).toMatchObject({
+      ActiveState: 'failed',
+      Result: 'exit-code',
+      ExecMainStatus: '78',
+      NRestarts: '0',
+    });
+    expect(await ct().journal(UNIT)).toContain(
+      'refusing to run: this host is not one of the configured nodes',
+    );
   });
 });
