@@ -14,6 +14,17 @@ export function secondaryPeerReachable(c: ResourceContext): Verdict {
     if (!c.linked) return v('HOLD_PEER_REACHABLE_REPL_LOST');
     return failbackRule(c) ?? v('STEADY_PRIMARY_THERE', [], { patch: { failbackSinceMs: null } });
   }
+  // The peer's report lags its DRBD by up to a heartbeat, and a daemon that is still starting reports a
+  // DRBD it has not observed yet. Electing on such a report let both nodes elect themselves at once
+  // (seen in the two-process demo: DRBD refused the second promote). While the report disagrees with
+  // what the replication link shows of the peer, wait for a fresh one: both nodes then see the same facts.
+  const staleReport =
+    c.report.health === 'starting' ||
+    (c.linked && (c.peerRes.disk !== c.d.peerDisk || c.peerRes.role !== c.d.peerRole));
+  if (staleReport)
+    return v('HOLD_PEER_UNCERTAIN', [], {
+      facts: { peerHealth: c.report.health, reportedDisk: c.peerRes.disk, drbdPeerDisk: c.d.peerDisk },
+    });
   const selfCandidate = c.d.disk === 'UpToDate' && !c.obs.intents.standby && !yielding(c);
   const peerCandidate = c.peerRes.disk === 'UpToDate' && !c.report.standby && !c.peerRes.splitBrain;
   // The last Primary counts only when both nodes remember the same one: a node that restarted (empty
