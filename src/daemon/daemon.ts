@@ -21,6 +21,7 @@ import {
 import {
   decide,
   explain,
+  resultObservation,
   initialMemory,
   REASONS,
   type ActionResultObservation,
@@ -88,8 +89,6 @@ export interface DaemonOptions {
 const TICK_MS = 1_000;
 /** A gap between two iterations longer than this means this process stalled (SAFETY.md, "Monotonic time"). */
 const STALL_THRESHOLD_MS = 5_000;
-/** Peer requests that the engine has not consumed within this time are dropped (the asker retries). */
-const PEER_REQUEST_TTL_MS = 30_000;
 
 interface SwitchoverWaiter {
   readonly resource: string;
@@ -417,7 +416,6 @@ export class Daemon {
       this.stallPending || (this.lastStepAtMs !== null && now - this.lastStepAtMs > STALL_THRESHOLD_MS);
     this.stallPending = false;
     this.lastStepAtMs = now;
-    this.peerRequests = this.peerRequests.filter((r) => now - r.atMs < PEER_REQUEST_TTL_MS);
 
     const local = await this.localFacts();
     const obs = buildObservation({
@@ -441,13 +439,14 @@ export class Daemon {
       startup: { daemonStartMs: this.startedAtMs, degradedShutdown: false },
     });
     this.results = [];
+    // Each peer request reaches the engine exactly once; the asker repeats it if it still wants it.
+    this.peerRequests = [];
     const memoryBefore = this.memory;
     const { decision, memory } = decide(obs, memoryBefore, this.policy);
     const previous = this.lastDecision?.decision ?? null;
     this.memory = memory;
     this.lastObservation = obs;
     this.report = buildNodeReport(obs, memory, this.health());
-    this.consumePeerRequests(decision);
     this.settleSwitchovers(decision, obs);
 
     const changed = previous === null || previous.reason !== decision.reason || decision.plan.length > 0;
@@ -567,16 +566,9 @@ export class Daemon {
     let failed = false;
     for (const r of results) {
       const resource = r.action.kind === 'fence-peer' ? null : r.action.resource;
-      const outcome = r.status === 'skipped-precondition' ? 'failed' : r.status;
-      if (outcome !== 'ok') failed = true;
-      this.results.push({
-        kind: r.action.kind,
-        resource,
-        outcome,
-        retrySafe: r.retrySafe,
-        atMs: this.clock.nowMs(),
-        errorKind: r.errorKind,
-      });
+      if (r.status !== 'ok') failed = true;
+      // skipped-precondition passes through: the world changed under the plan, which is no failure.
+      this.results.push(resultObservation(r, this.clock.nowMs()));
       this.metrics.action(r.action.kind, r.status, r.durationMs);
       const fields = {
         action: r.action.kind,
@@ -709,12 +701,6 @@ export class Daemon {
         return reply('done', 'accepted', `${op.kind} of ${op.resource} accepted; the engine decides`);
       }
     }
-  }
-
-  private consumePeerRequests(decision: Decision): void {
-    const consumed = new Set<string>();
-    for (const r of decision.resources) if (r.reason.startsWith('PEER_REQUEST_')) consumed.add(r.resource);
-    if (consumed.size > 0) this.peerRequests = this.peerRequests.filter((r) => !consumed.has(r.resource));
   }
 
   // -- operator intents -------------------------------------------------------------------------------
