@@ -238,6 +238,43 @@ export class SystemdContainer {
   }
 }
 
+/**
+ * Kills containers left behind by earlier runs whose test process died without cleaning up (a
+ * SIGKILLed vitest): nspawn processes started with `--machine=PREFIX<pid>` where <pid> is gone.
+ * Returns the PIDs it signalled.
+ */
+export async function killOrphanedContainers(machinePrefix: string): Promise<number[]> {
+  const orphans: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (!(argv[0] ?? '').endsWith('systemd-nspawn')) continue;
+    const owner = argv
+      .map((a) =>
+        a.startsWith(`--machine=${machinePrefix}`) ? a.slice(`--machine=${machinePrefix}`.length) : null,
+      )
+      .find((x) => x !== null);
+    if (owner === undefined || owner === null || !/^\d+$/.test(owner)) continue;
+    if (existsSync(`/proc/${owner}`)) continue; // its test is still running
+    orphans.push(Number(e));
+  }
+  for (const pid of orphans) process.kill(pid, 'SIGTERM');
+  if (orphans.length > 0) await sleep(3_000);
+  for (const pid of orphans) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone after SIGTERM, as it should be
+    }
+  }
+  return orphans;
+}
+
 /** Builds (or reuses) the tree with scripts/lab/build-systemd-tree.sh; returns its path. */
 export function buildSystemdTree(projectRoot: string): string {
   const out = execFileSync('bash', [path.join(projectRoot, 'scripts/lab/build-systemd-tree.sh')], {

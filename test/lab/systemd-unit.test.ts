@@ -7,17 +7,34 @@
  * invalid configuration fails with 78 and is not restarted.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSystemdTree, missingHostTools, sleep, SystemdContainer } from './systemd-container.js';
+import {
+  buildSystemdTree,
+  killOrphanedContainers,
+  missingHostTools,
+  sleep,
+  SystemdContainer,
+} from './systemd-container.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const UNIT = 'drbd-sentinel.service';
 /** The node running this test; the installed wrapper runs it inside the container too. */
 const NODE = realpathSync(process.execPath);
 const HOSTNAME = 'sentinel-lab';
+/** nspawn machine names are this plus the test process's PID (how leftovers are recognized). */
+const MACHINE_PREFIX = 'sentinel-unit-';
 const PROPS = ['ActiveState', 'SubState', 'Result', 'MainPID', 'NRestarts', 'StatusText', 'ExecMainStatus'];
 
 /** A valid configuration for this container: it is node `sentinel-lab`; the peer never answers. */
@@ -88,9 +105,18 @@ beforeAll(async () => {
   if (missing.length > 0)
     throw new Error(`systemd tier: missing ${missing.join(', ')}; run: bash scripts/install-deps.sh`);
 
+  const orphans = await killOrphanedContainers(MACHINE_PREFIX);
+  if (orphans.length > 0)
+    console.log(`systemd-unit: stopped containers of dead test runs: ${orphans.join(' ')}`);
   const tree = await timed('treeMs', () => buildSystemdTree(ROOT));
   mkdirSync(path.join(ROOT, '.lab/run'), { recursive: true });
-  runDir = mkdtempSync(path.join(ROOT, '.lab/run/systemd-unit-'));
+  // Run folders of dead test runs (the PID in the name is gone).
+  for (const d of readdirSync(path.join(ROOT, '.lab/run'))) {
+    const owner = /^systemd-unit-(\d+)-/.exec(d)?.[1];
+    if (owner !== undefined && !existsSync(`/proc/${owner}`))
+      rmSync(path.join(ROOT, '.lab/run', d), { recursive: true, force: true });
+  }
+  runDir = mkdtempSync(path.join(ROOT, `.lab/run/systemd-unit-${process.pid}-`));
   const stage = path.join(runDir, 'stage');
   await timed('installMs', () =>
     execFileSync(
@@ -110,7 +136,7 @@ beforeAll(async () => {
   container = new SystemdContainer({
     tree,
     hostname: HOSTNAME,
-    machine: `sentinel-unit-${process.pid}`,
+    machine: `${MACHINE_PREFIX}${process.pid}`,
     consoleLog: path.join(runDir, 'console.log'),
     binds: [
       // The host's node at the same path (the tree has the C++ runtime it links against).
