@@ -57,6 +57,7 @@ fencing:
 // Everything else is the default: secret /etc/drbd-sentinel/secret, control socket in
 // /run/drbd-sentinel (RuntimeDirectory=), state in /var/lib/drbd-sentinel (StateDirectory=).
 
+/** Durations (ms) and the watchdog core size (bytes), written to .lab/logs/systemd-unit-measurements.json. */
 const timings: Record<string, number> = {};
 async function timed<T>(name: string, f: () => T | Promise<T>): Promise<T> {
   const t0 = Date.now();
@@ -166,10 +167,10 @@ afterAll(async () => {
   } finally {
     if (runDir !== '') rmSync(runDir, { recursive: true, force: true });
     writeFileSync(
-      path.join(ROOT, '.lab/logs/systemd-unit-timings.json'),
+      path.join(ROOT, '.lab/logs/systemd-unit-measurements.json'),
       `${JSON.stringify(timings, null, 2)}\n`,
     );
-    console.log(`systemd-unit timings (ms): ${JSON.stringify(timings)}`);
+    console.log(`systemd-unit measurements (ms, bytes): ${JSON.stringify(timings)}`);
   }
 });
 
@@ -236,6 +237,9 @@ describe('drbd-sentinel.service under real systemd (systemd-nspawn, Debian 12)',
     // The old process is gone, the new one became ready again (READY=1 gates "running" after a restart too).
     expect((await ct().exec(['kill', '-0', String(oldPid)])).code).not.toBe(0);
     expect(count(journal, '"msg":"ready"')).toBe(2);
+    // Measured, not asserted: where the core goes depends on the host's kernel.core_pattern.
+    const core = await ct().exec(['sh', '-c', 'stat -c %s /var/lib/drbd-sentinel/core* 2>/dev/null || true']);
+    timings.coreDumpBytes = Number(core.stdout.trim().split('\n')[0] || 0);
   });
 
   it('`systemctl stop` stops it cleanly: exit 0, "daemon stopping" logged', async () => {
