@@ -46,6 +46,8 @@ export async function runSimNodeProcess(o: SimNodeProcessOptions): Promise<void>
   mkdirSync(o.dir, { recursive: true });
   const mdPath = join(o.dir, 'md.json');
   const procPath = join(o.dir, 'proc-drbd');
+  // The node's mount table in /proc/self/mounts format, for the daemon's `commands.mounts-file`.
+  const mountsPath = join(o.dir, 'mounts');
   const sockPath = join(o.dir, 'ctl.sock');
   const listen = parseHostPort(o.listen);
   const peer = parseHostPort(o.peer);
@@ -98,7 +100,14 @@ export async function runSimNodeProcess(o: SimNodeProcessOptions): Promise<void>
 
   let lastMd = '';
   let lastProc = '';
+  let lastMounts: string | null = null;
   const persist = () => {
+    const mounts = [...node.mounts].map((m) => `/dev/drbd${o.minor} ${m} ext4 rw,relatime 0 0\n`).join('');
+    if (mounts !== lastMounts) {
+      writeFileSync(`${mountsPath}.tmp`, mounts);
+      renameSync(`${mountsPath}.tmp`, mountsPath);
+      lastMounts = mounts;
+    }
     const m = JSON.stringify(node.metadata());
     if (m !== lastMd) {
       writeFileSync(`${mdPath}.tmp`, m);
@@ -176,10 +185,16 @@ export async function runSimNodeProcess(o: SimNodeProcessOptions): Promise<void>
       case 'release':
         node.release();
         return { ok: true, holds: node.holds };
-      case 'mount':
-        return mountCmd(node, req.args);
-      case 'umount':
-        return umountCmd(node, req.args);
+      case 'mount': {
+        const r = mountCmd(node, req.args);
+        persist(); // the mount table is current when the command returns, as with a real mount
+        return r;
+      }
+      case 'umount': {
+        const r = umountCmd(node, req.args);
+        persist();
+        return r;
+      }
       case 'fuser':
         return fuserCmd(node, req.args);
     }
@@ -228,8 +243,19 @@ export async function runSimNodeProcess(o: SimNodeProcessOptions): Promise<void>
   setTimeout(() => process.exit(0), 500).unref();
 }
 
+/** mount(8)'s operands: what is left after the options, `-t TYPE` and `-o OPTS` taking a value. */
+function mountOperands(args: readonly string[]): string[] {
+  const operands: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '-t' || a === '-o' || a === '--types' || a === '--options') i += 1;
+    else if (!a.startsWith('-')) operands.push(a);
+  }
+  return operands;
+}
+
 function mountCmd(node: SimNode, args: readonly string[]): SimCommandResult {
-  const operands = args.filter((a) => !a.startsWith('-'));
+  const operands = mountOperands(args);
   const dev = operands[0] ?? `/dev/drbd${node.config.minor}`;
   const dir = operands[1] ?? '/mnt';
   const r = node.mount(dir);
