@@ -14,7 +14,7 @@ import { absorbResults } from './results.js';
 import type { Verdict } from './rules/index.js';
 import { resourceRules } from './rules/index.js';
 import { safetyGate } from './safety-gate.js';
-import { peerSilent, resourceContext } from './view.js';
+import { peerSilent, replicationLinked, resourceContext } from './view.js';
 
 /** Reasons that do not count as a new state for notifications (they pass while something else holds). */
 const TRANSPARENT: ReadonlySet<ReasonCode> = new Set<ReasonCode>(['HOLD_ACTION_IN_FLIGHT', 'STALL_REVERIFY']);
@@ -95,8 +95,12 @@ function nodeMemory(obs: Observation, policy: EnginePolicy, memory: EngineMemory
     : memory.peerLostSinceMs === null || obs.stalled
       ? obs.nowMs
       : memory.peerLostSinceMs;
-  // A fence proves the peer was off once; when it is heard again the proof is void.
-  const fence: FenceMemory = obs.peer.reachable ? INITIAL_FENCE : memory.fence;
+  // A fence proves the peer was off once; when it is heard again, on a heartbeat link or by DRBD linking
+  // up with it, the proof is void. SAFETY: "Unknown is never dead" - a stale proof must never answer for a
+  // later loss (found by the cluster simulation: a peer that came back while the heartbeat links were cut
+  // was taken for still fenced, and the Primary wrote on alone next to it).
+  const drbdSawPeer = obs.resources.some((r) => r.drbd !== null && replicationLinked(r.drbd));
+  const fence: FenceMemory = obs.peer.reachable || drbdSawPeer ? INITIAL_FENCE : memory.fence;
   const startupDone =
     memory.startupDone ||
     obs.peer.everHeard ||
