@@ -3,6 +3,7 @@ import { EXIT } from '../common/errors.js';
 import { packageVersion } from '../common/version.js';
 import { CliExit } from './program-exit.js';
 import { registerRunCommand } from './run.js';
+import { registerDemoCommand } from './demo.js';
 import { registerStatusCommand } from './status.js';
 import { registerSwitchoverCommand } from './switchover.js';
 import { registerStandbyCommand } from './standby.js';
@@ -10,9 +11,12 @@ import { registerMaintenanceCommand } from './maintenance.js';
 import { registerNotifyTestCommand } from './notify-test.js';
 import { registerReplayCommand } from './replay.js';
 import { registerCheckConfigCommand } from './check-config.js';
+import { registerConfigWarningProvider } from '../config/index.js';
+import { createDrbdCrossCheckProvider } from './drbd-crosscheck.js';
 import { registerConfigSchemaCommand } from './config-schema.js';
 import { registerInspectCommand } from './inspect.js';
 import { registerFencePeerCommand } from './fence-peer.js';
+import { registerSimCommand } from './sim.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/drbd-sentinel/config.yaml';
 
@@ -35,6 +39,7 @@ Exit codes:
     );
   // Command registrations, one per src/cli/<command>.ts:
   registerRunCommand(program);
+  registerDemoCommand(program);
   registerStatusCommand(program);
   registerSwitchoverCommand(program);
   registerStandbyCommand(program);
@@ -43,8 +48,11 @@ Exit codes:
   registerReplayCommand(program);
   registerFencePeerCommand(program);
   registerInspectCommand(program);
+  // check-config's DRBD cross-check (registering under the same name again replaces it).
+  registerConfigWarningProvider(createDrbdCrossCheckProvider());
   registerCheckConfigCommand(program);
   registerConfigSchemaCommand(program);
+  registerSimCommand(program);
   return program;
 }
 

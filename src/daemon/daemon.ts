@@ -797,6 +797,18 @@ export class Daemon {
         return ok({ summary: `maintenance ${req.on ? 'on: both nodes observe only' : 'off'}`, steps: [] });
       },
       'fence-peer': async (req: { resource: string }) => {
+        // DRBD calls this handler when it promotes a disconnected node; when the engine has just fenced
+        // the silent peer for this very takeover, that proof answers DRBD at once (7: peer fenced).
+        if (this.memory.fence.status === 'succeeded' && !this.membership.view().reachable) {
+          this.log.info(
+            { resource: req.resource, exitCode: 7 },
+            'fence-peer handler answered: peer already fenced',
+          );
+          return ok({
+            exitCode: 7,
+            message: `${req.resource}: ${this.nodes.peer.name} was fenced by this node`,
+          });
+        }
         const localPrimaries =
           this.lastObservation?.resources.filter((x) => x.drbd?.role === 'Primary').length ?? 0;
         const peerPrimaries =
