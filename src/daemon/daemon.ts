@@ -87,8 +87,14 @@ export interface DaemonOptions {
 
 /** How often the loop runs without any event (the tick of ARCHITECTURE.md). */
 const TICK_MS = 1_000;
-/** A gap between two iterations longer than this means this process stalled (SAFETY.md, "Monotonic time"). */
-const STALL_THRESHOLD_MS = 5_000;
+/**
+ * A gap between two iterations longer than this means this process stalled (SAFETY.md, "Monotonic time"):
+ * at least three ticks, and never less than the dead time, the silence after which the peer may have
+ * acted on our absence. Shorter hiccups are membership's business (its own stall guard).
+ */
+const MIN_STALL_THRESHOLD_MS = 3 * TICK_MS;
+/** After DRBD actions complete, decisions wait this long at most for the DRBD view to show their effect. */
+const VIEW_CATCH_UP_MS = 3_000;
 
 interface SwitchoverWaiter {
   readonly resource: string;
@@ -118,7 +124,8 @@ export class Daemon {
   private readonly executions = new Map<number, Execution>();
   private nextExecutionId = 0;
   private lastStepAtMs: number | null = null;
-  private stallPending = false;
+  /** Roles DRBD must show before the next decision, after promote/demote succeeded (until the deadline). */
+  private expectedRoles = new Map<string, { role: 'Primary' | 'Secondary'; untilMs: number }>();
   private lastObservation: Observation | null = null;
   private lastDecision: {
     decision: Decision;
@@ -254,10 +261,7 @@ export class Daemon {
 
     const membership = await this.membership.start();
     if (!membership.ok) return membership;
-    this.membership.onEvent((event) => {
-      if (event.kind === 'stall') this.stallPending = true;
-      this.loop.trigger('peer');
-    });
+    this.membership.onEvent(() => this.loop.trigger('peer'));
 
     this.drbdSource.subscribe((view) => {
       this.drbdView = view;
@@ -412,10 +416,10 @@ export class Daemon {
 
   private async step(_triggers: ReadonlySet<LoopTrigger>): Promise<{ healthy: boolean }> {
     const now = this.clock.nowMs();
-    const stalled =
-      this.stallPending || (this.lastStepAtMs !== null && now - this.lastStepAtMs > STALL_THRESHOLD_MS);
-    this.stallPending = false;
+    const stallThresholdMs = Math.max(MIN_STALL_THRESHOLD_MS, this.config.heartbeat.deadtimeMs);
+    const stalled = this.lastStepAtMs !== null && now - this.lastStepAtMs > stallThresholdMs;
     this.lastStepAtMs = now;
+    if (!this.viewCaughtUp(now)) return { healthy: true };
 
     const local = await this.localFacts();
     const obs = buildObservation({
@@ -490,6 +494,20 @@ export class Daemon {
       void this.options.sd.notify({ status: line });
     }
     return { healthy: true };
+  }
+
+  /**
+   * The executor saw DRBD change (its own fresh query); the event stream may not have delivered it yet.
+   * Deciding on the older view would re-plan what was just done (a second release after a demote), so
+   * the decision waits for the view, bounded by VIEW_CATCH_UP_MS. The DRBD event triggers the loop again.
+   */
+  private viewCaughtUp(now: number): boolean {
+    for (const [resource, expected] of this.expectedRoles) {
+      const r = this.config.resources.find((x) => x.name === resource);
+      const role = r === undefined ? undefined : deviceOfResource(this.drbdView, r)?.role;
+      if (role === expected.role || now > expected.untilMs) this.expectedRoles.delete(resource);
+    }
+    return this.expectedRoles.size === 0;
   }
 
   private health(): DaemonHealth {
@@ -569,20 +587,23 @@ export class Daemon {
       if (r.status !== 'ok') failed = true;
       // skipped-precondition passes through: the world changed under the plan, which is no failure.
       this.results.push(resultObservation(r, this.clock.nowMs()));
+      if (r.status === 'ok' && (r.action.kind === 'promote' || r.action.kind === 'demote'))
+        this.expectedRoles.set(r.action.resource, {
+          role: r.action.kind === 'promote' ? 'Primary' : 'Secondary',
+          untilMs: this.clock.nowMs() + VIEW_CATCH_UP_MS,
+        });
       this.metrics.action(r.action.kind, r.status, r.durationMs);
-      const fields = {
-        action: r.action.kind,
-        resource,
-        status: r.status,
-        errorKind: r.errorKind,
-        durationMs: r.durationMs,
-        detail: r.detail,
-        holders: r.holders,
-      };
-      if (r.status === 'ok') this.log.info(fields, 'action done');
-      else
+      // The executor logs every action; a real failure also gets its reason code here, for alerting.
+      if (r.status === 'failed' || r.status === 'timeout')
         this.log.warn(
-          { ...fields, code: r.status === 'timeout' ? 'E_EXEC_TIMEOUT' : 'E_EXEC_FAILED' },
+          {
+            code: r.status === 'timeout' ? 'E_EXEC_TIMEOUT' : 'E_EXEC_FAILED',
+            action: r.action.kind,
+            resource,
+            errorKind: r.errorKind,
+            detail: r.detail,
+            holders: r.holders,
+          },
           'action failed',
         );
       for (const w of this.switchovers)

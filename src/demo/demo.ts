@@ -29,7 +29,7 @@ function timelineLabel(j: Record<string, unknown>): string | null {
   const msg = String(j.msg ?? '');
   if (msg === 'peer-lost' || msg === 'link-down')
     return `${msg}${j.link !== undefined ? ` (link ${String(j.link)})` : ''}`;
-  if (msg === 'action done' || msg === 'action failed')
+  if (j.module === 'executor' && (msg === 'action done' || msg === 'action not done'))
     return `${String(j.action)} ${j.status === 'ok' ? 'done' : String(j.status)} (${String(j.durationMs)} ms)`;
   if (typeof j.reason === 'string' && Array.isArray(j.plan))
     return `decision ${j.reason}${j.plan.length ? `: ${j.plan.join(' > ')}` : ''}`;
