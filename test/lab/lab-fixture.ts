@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { Lab, PROJECT_ROOT, type LabOptions } from './lab.js';
 
@@ -16,7 +16,12 @@ export function useLab(options: LabOptions & { needsBuild?: boolean } = {}): () 
     if (options.needsBuild && !existsSync(path.join(PROJECT_ROOT, 'dist/drbd/index.js'))) {
       // The guests run the project's built JS over 9p; `npm test` builds before the tiers.
       // tsc emits even when some file has type errors (the typecheck step reports those).
-      spawnSync('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+      await new Promise((resolve) =>
+        spawn('npm', ['run', 'build', '--silent'], { cwd: PROJECT_ROOT, stdio: 'inherit' }).once(
+          'exit',
+          resolve,
+        ),
+      );
       if (!existsSync(path.join(PROJECT_ROOT, 'dist/drbd/index.js')))
         throw new Error(
           'lab: dist/drbd/index.js is missing after `npm run build`: the guests need the built code',

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,8 @@ import { QemuVm } from './qemu-vm.js';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const LAB_NODES: readonly LabNode[] = ['alpha', 'bravo'];
+/** Guest sh: the DRBD backing disk under /dev/mapper/lower ($dev) and its size in sectors ($n). */
+const LOWER_SIZE = 'dev=$(cat /run/lab-lower); n=$(cat /sys/block/${dev#/dev/}/size)';
 const LAB_DIR = path.join(PROJECT_ROOT, '.lab');
 
 /** Quotes argv for the guest's sh. */
@@ -19,7 +21,11 @@ export function shellQuote(argv: readonly string[]): string {
  * Checks the host can run the lab and builds (or reuses) the guest kernel and initramfs.
  * Throws with a message naming what is missing: the lab tier fails, it never skips.
  */
-export function buildLab(): { kernel: string; initrd: string } {
+export async function buildLab(image: 'busybox' | 'systemd' = 'busybox'): Promise<{
+  kernel: string;
+  initrd: string;
+  rootImage: string | null;
+}> {
   const missing: string[] = [];
   for (const [tool, pkg] of [
     ['qemu-system-x86_64', 'qemu-system-x86'],
@@ -39,17 +45,43 @@ export function buildLab(): { kernel: string; initrd: string } {
   const tcg = spawnSync('qemu-system-x86_64', ['-accel', 'help'], { encoding: 'utf8' });
   if (!/\btcg\b/.test(tcg.stdout ?? ''))
     throw new Error('lab: qemu-system-x86_64 has no TCG accelerator (needed: -accel tcg)');
-  execFileSync('bash', [path.join(PROJECT_ROOT, 'scripts/lab/build-initramfs.sh')], { stdio: 'inherit' });
-  const env = Object.fromEntries(
-    readFileSync(path.join(LAB_DIR, 'cache/current.env'), 'utf8')
+  if (image === 'systemd') {
+    if (spawnSync('sh', ['-c', 'command -v debootstrap']).status !== 0)
+      throw new Error('lab: missing debootstrap (package debootstrap); run: bash scripts/install-deps.sh');
+    await runScript('scripts/lab/build-systemd-image.sh');
+    const env = readEnv('systemd.env');
+    if (!env.LAB_KERNEL || !env.LAB_SYSTEMD_INITRD || !env.LAB_SYSTEMD_IMAGE)
+      throw new Error('lab: .lab/cache/systemd.env is incomplete');
+    return { kernel: env.LAB_KERNEL, initrd: env.LAB_SYSTEMD_INITRD, rootImage: env.LAB_SYSTEMD_IMAGE };
+  }
+  await runScript('scripts/lab/build-initramfs.sh');
+  const env = readEnv('current.env');
+  const kernel = env.LAB_KERNEL;
+  const initrd = env.LAB_INITRD;
+  if (!kernel || !initrd) throw new Error('lab: .lab/cache/current.env names no kernel/initrd');
+  return { kernel, initrd, rootImage: null };
+}
+
+/** Runs a build script without blocking the event loop (a test runner's RPC must keep flowing). */
+export function runScript(script: string, args: readonly string[] = []): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [path.join(PROJECT_ROOT, script), ...args], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`lab: ${script} failed (exit ${code ?? 'signal'})`)),
+    );
+  });
+}
+
+function readEnv(file: string): Record<string, string> {
+  return Object.fromEntries(
+    readFileSync(path.join(LAB_DIR, 'cache', file), 'utf8')
       .split('\n')
       .filter((l) => l.includes('='))
       .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
   );
-  const kernel = env.LAB_KERNEL;
-  const initrd = env.LAB_INITRD;
-  if (!kernel || !initrd) throw new Error('lab: .lab/cache/current.env names no kernel/initrd');
-  return { kernel, initrd };
 }
 
 export interface LabOptions {
@@ -57,6 +89,11 @@ export interface LabOptions {
   readonly share?: boolean;
   readonly memoryMiB?: number;
   readonly diskMiB?: number;
+  /**
+   * `busybox` (default): the initramfs guest. `systemd`: the debootstrapped Debian with systemd as
+   * PID 1 (scripts/lab/build-systemd-image.sh), each VM on a copy-on-write overlay.
+   */
+  readonly image?: 'busybox' | 'systemd';
 }
 
 /**
@@ -76,7 +113,7 @@ export class Lab {
   }
 
   static async start(options: LabOptions = {}): Promise<Lab> {
-    const { kernel, initrd } = buildLab();
+    const { kernel, initrd, rootImage } = await buildLab(options.image);
     const stamp = `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}`;
     const runDir = path.join(LAB_DIR, 'run', stamp);
     // Random port pair so concurrent labs (other checkouts) never share a link.
@@ -85,7 +122,8 @@ export class Lab {
       kernel,
       initrd,
       diskMiB: options.diskMiB ?? 64,
-      memoryMiB: options.memoryMiB ?? 512,
+      memoryMiB: options.memoryMiB ?? (rootImage ? 768 : 512),
+      rootImage,
       share: options.share === false ? null : PROJECT_ROOT,
     };
     const vms: Record<LabNode, QemuVm> = {
@@ -171,7 +209,7 @@ export class Lab {
   async failDisk(node: LabNode): Promise<void> {
     await this.must(
       node,
-      'n=$(cat /sys/block/vda/size); dmsetup suspend --noflush lower && dmsetup load lower --table "0 $n error" && dmsetup resume lower',
+      `${LOWER_SIZE}; dmsetup suspend --noflush lower && dmsetup load lower --table "0 $n error" && dmsetup resume lower`,
     );
     this.diskFailed.add(node);
   }
@@ -180,7 +218,7 @@ export class Lab {
   async repairDisk(node: LabNode): Promise<void> {
     await this.must(
       node,
-      'n=$(cat /sys/block/vda/size); dmsetup suspend --noflush lower && dmsetup load lower --table "0 $n linear /dev/vda 0" && dmsetup resume lower',
+      `${LOWER_SIZE}; dmsetup suspend --noflush lower && dmsetup load lower --table "0 $n linear $dev 0" && dmsetup resume lower`,
     );
     this.diskFailed.delete(node);
   }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, rmSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import { CommandChannel, sleep, type ChannelResult } from './command-channel.js';
@@ -21,6 +21,12 @@ export interface VmSpec {
   readonly remotePort: number;
   /** Folder shared read-only at /shared in the guest (the project), or null. */
   readonly share: string | null;
+  /**
+   * A root filesystem image (the systemd image of scripts/lab/build-systemd-image.sh), booted as a
+   * copy-on-write qcow2 overlay in `dir` (the image itself is never written); the DRBD disk then
+   * becomes the second disk (/dev/vdb). Null: everything runs from the busybox initramfs.
+   */
+  readonly rootImage?: string | null;
 }
 
 /**
@@ -61,6 +67,9 @@ export class QemuVm {
       closeSync(openSync(this.diskPath, 'w'));
       truncateSync(this.diskPath, s.diskMiB * 1024 * 1024);
     }
+    const overlay = path.join(s.dir, 'root.qcow2');
+    if (s.rootImage && !existsSync(overlay))
+      execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', s.rootImage, '-F', 'raw', overlay]);
     for (const p of [this.monitorPath, this.controlPath, this.debugPath]) rmSync(p, { force: true });
     const append = [
       'console=ttyS0',
@@ -78,6 +87,7 @@ export class QemuVm {
       '-kernel', s.kernel, '-initrd', s.initrd, '-append', append,
       '-chardev', `file,id=con,path=${this.consolePath},append=on`, '-serial', 'chardev:con',
       '-monitor', `unix:${this.monitorPath},server=on,wait=off`,
+      ...(s.rootImage ? ['-drive', `file=${overlay},if=none,id=root,format=qcow2,cache=unsafe`, '-device', 'virtio-blk-pci,drive=root'] : []),
       '-drive', `file=${this.diskPath},if=none,id=disk0,format=raw,cache=unsafe`,
       '-device', 'virtio-blk-pci,drive=disk0',
       '-netdev', `dgram,id=link0,local.type=inet,local.host=127.0.0.1,local.port=${s.localPort},remote.type=inet,remote.host=127.0.0.1,remote.port=${s.remotePort}`,
