@@ -42,6 +42,8 @@ export type Fault =
 export interface Schedule {
   readonly seed: number;
   readonly onBusyUmount: 'refuse' | 'kill';
+  /** fencing.policy of both daemons (DRBD is configured to match: resource-and-stonith / resource-only). */
+  readonly fencing: 'stonith' | 'resource-only';
   readonly faults: readonly Fault[];
   /** Every fault has ended by this time (ms). */
   readonly healAtMs: number;
@@ -126,7 +128,10 @@ export function scheduleOf(seed: number): Schedule {
   }
   faults.sort((a, b) => a.atMs - b.atMs);
   const healAtMs = Math.max(...faults.map((f) => f.atMs + f.ms));
-  return { seed, onBusyUmount: rng.int(2) === 0 ? 'refuse' : 'kill', faults, healAtMs };
+  const onBusyUmount = rng.int(2) === 0 ? 'refuse' : 'kill';
+  // One schedule in four runs resource-level fencing only.
+  const fencing = rng.int(4) === 0 ? 'resource-only' : 'stonith';
+  return { seed, onBusyUmount, fencing, faults, healAtMs };
 }
 
 /** One line per fault, for failure messages. */
@@ -137,7 +142,7 @@ export function formatSchedule(s: Schedule): string {
     return `  t=${(f.atMs / 1000).toFixed(3)}s ${f.kind}${where}${extra} for ${(f.ms / 1000).toFixed(3)}s`;
   });
   return [
-    `seed ${s.seed}: on-busy-umount ${s.onBusyUmount}, heal at ${(s.healAtMs / 1000).toFixed(3)}s`,
+    `seed ${s.seed}: fencing ${s.fencing}, on-busy-umount ${s.onBusyUmount}, heal at ${(s.healAtMs / 1000).toFixed(3)}s`,
     ...lines,
   ].join('\n');
 }

@@ -46,6 +46,11 @@ export const POLICY: EnginePolicy = {
   yieldMs: 10_000,
 };
 
+/** The policy of a seed: `stonith` (POLICY) or `resource-only` (never a takeover from an unreachable peer). */
+export function policyFor(fencing: 'stonith' | 'resource-only'): EnginePolicy {
+  return { ...POLICY, fencing };
+}
+
 /** STONITH: how long the fence device takes, the handler's own timeout, the executor's budget for the chain. */
 export const FENCE_OP_MS = 1_000;
 export const FENCE_HANDLER_TIMEOUT_MS = 6_000;

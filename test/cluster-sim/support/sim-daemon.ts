@@ -20,6 +20,7 @@ import {
   type ActionResultObservation,
   type Decision,
   type EngineMemory,
+  type EnginePolicy,
   type Observation,
   type PeerRequest,
 } from '../../../src/engine/index.js';
@@ -54,7 +55,6 @@ import {
   FENCE_OP_MS,
   HEARTBEAT,
   MOUNT_POINT,
-  POLICY,
   RESOURCE,
   RESOURCE_EXEC,
   REQUEST_RESEND_MS,
@@ -140,6 +140,7 @@ export class SimDaemon {
     private readonly world: DaemonWorld,
     host: SimHost,
     onBusyUmount: 'refuse' | 'kill',
+    private readonly policy: EnginePolicy,
   ) {
     const cluster = world.cluster;
     this.proc = new ProcessClock(cluster.clock);
@@ -328,7 +329,7 @@ export class SimDaemon {
     this.results = [];
     // Each peer request reaches the engine exactly once; the asker repeats it if it still wants it.
     this.peerRequests = [];
-    const { decision, memory } = decide(obs, this.memory, POLICY);
+    const { decision, memory } = decide(obs, this.memory, this.policy);
     this.memory = memory;
     this.lastObservation = obs;
     this.report = buildNodeReport(obs, memory, this.health());
@@ -583,12 +584,12 @@ export class SimDaemon {
       this.detector.view().report?.resources.filter((x) => x.role === 'Primary').length ?? 0;
     const requester = this.executor.peer;
     const answer = await serveFencePeer(resource, {
-      policy: POLICY.fencing,
+      policy: this.policy.fencing,
       clock: this.proc,
       nodeFenceDelayMs: fenceDelayMs({
         localPrimaries,
         peerPrimaries,
-        delayMs: POLICY.fenceDelayMs,
+        delayMs: this.policy.fenceDelayMs,
         localNode: this.name,
         peerNode: other(this.name),
       }),

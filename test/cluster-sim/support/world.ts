@@ -17,6 +17,7 @@ import {
   MOUNT_POINT,
   NODES,
   other,
+  policyFor,
   RESOURCE,
   STONITH_OFF_MS,
   WRITE_INTERVAL_MS,
@@ -72,7 +73,7 @@ export class World implements DaemonWorld {
     this.cluster = new SimCluster({
       seed: schedule.seed,
       config: {
-        fencing: 'resource-and-stonith',
+        fencing: schedule.fencing === 'stonith' ? 'resource-and-stonith' : 'resource-only',
         sizeKiB: DRBD_SIZE_KIB,
         resyncRateKiBps: DRBD_RESYNC_KIBPS,
         connectIntMs: DRBD_CONNECT_INT_MS,
@@ -201,7 +202,14 @@ export class World implements DaemonWorld {
       this.trace(`${node}#${d.incarnation} daemon killed`);
     } else if (!d && want) {
       const inc = ++this.incarnations[node];
-      const nd = new SimDaemon(node, inc, this, this.hosts[node], this.schedule.onBusyUmount);
+      const nd = new SimDaemon(
+        node,
+        inc,
+        this,
+        this.hosts[node],
+        this.schedule.onBusyUmount,
+        policyFor(this.schedule.fencing),
+      );
       this.daemons[node] = nd;
       this.trace(`${node}#${inc} daemon started`);
       nd.start();
