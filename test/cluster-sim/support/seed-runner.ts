@@ -4,6 +4,7 @@
  * failure); `SEEDS=n` changes how many seeds the default run covers.
  */
 import { expect, it } from 'vitest';
+import { livenessBoundMs } from './sim-config.js';
 import { failureReport, runSeed, type LivenessExclusion } from './world.js';
 
 /** Seeds per `npm test` run (the brief asks for at least 1000), split over the tier's files. */
@@ -46,6 +47,8 @@ export function defineSeedShard(shard: number, shards: number): void {
       'no-uptodate-disk': [],
     };
     let promotes = 0;
+    let maxRecoveryMs = 0;
+    const reasons = new Set<string>();
     let stonith = 0;
     let acknowledged = 0;
     for (const seed of seeds) {
@@ -55,10 +58,12 @@ export function defineSeedShard(shard: number, shards: number): void {
       promotes += r.promotes;
       stonith += r.stonith;
       acknowledged += r.acknowledged;
+      if (r.recoveryMs !== null) maxRecoveryMs = Math.max(maxRecoveryMs, r.recoveryMs);
+      for (const x of r.reasons) reasons.add(x);
     }
     // What the run covered, for the log (the liveness exclusions name their seeds for a closer look).
     console.log(
-      `cluster-sim shard ${shard}/${shards}: ${seeds.length} seeds, ${promotes} promotes, ${stonith} STONITH, ${acknowledged} acknowledged writes; liveness excluded: ${JSON.stringify(excluded)}`,
+      `cluster-sim shard ${shard}/${shards}: ${seeds.length} seeds, ${promotes} promotes, ${stonith} STONITH, ${acknowledged} acknowledged writes; slowest recovery after the heal ${maxRecoveryMs} ms (bound ${livenessBoundMs()} ms); liveness excluded: ${JSON.stringify(excluded)}; reason codes reached (${reasons.size}): ${[...reasons].sort().join(' ')}`,
     );
     // The workload really ran and failovers really happened.
     expect(acknowledged).toBeGreaterThan(seeds.length * 100);

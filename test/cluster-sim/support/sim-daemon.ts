@@ -94,6 +94,8 @@ export interface DaemonWorld {
   stonith(target: NodeName, by: NodeName): void;
   /** Called right before the executor's `drbdadm primary` reaches DRBD on `node`. */
   onPromoteCommand(node: NodeName): void;
+  /** Every decision's reason code (coverage). */
+  noteReason(reason: string): void;
   trace(line: string): void;
 }
 
@@ -332,6 +334,7 @@ export class SimDaemon {
     const { decision, memory } = decide(obs, this.memory, this.policy);
     this.memory = memory;
     this.lastObservation = obs;
+    for (const r of decision.resources) this.world.noteReason(r.reason);
     this.report = buildNodeReport(obs, memory, this.health());
     const previous = this.lastDecision;
     this.lastDecision = {

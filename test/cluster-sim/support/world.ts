@@ -45,6 +45,10 @@ export interface SeedResult {
   readonly acknowledged: number;
   readonly trace: readonly string[];
   readonly endMs: number;
+  /** Time from the heal until the service was first seen up (at the 500 ms checks); null when never. */
+  readonly recoveryMs: number | null;
+  /** Every reason code a decision of either daemon had in this run. */
+  readonly reasons: readonly string[];
 }
 
 const TRACE_KEEP = 600;
@@ -68,6 +72,11 @@ export class World implements DaemonWorld {
   private readonly traceLines: string[] = [];
   promotes = 0;
   stonithCount = 0;
+  private readonly reasons = new Set<string>();
+
+  noteReason(reason: string): void {
+    this.reasons.add(reason);
+  }
 
   constructor(readonly schedule: Schedule) {
     this.cluster = new SimCluster({
@@ -81,6 +90,14 @@ export class World implements DaemonWorld {
       // DRBD's fence-peer handler is `drbd-sentinel fence-peer`: it asks the local daemon.
       fencePeer: (node, env) => this.drbdFencePeer(node as NodeName, env),
     });
+    // Rule 1 at the exact moment of every promotion, not only at the periodic checks.
+    for (const name of NODES)
+      this.cluster.node(name).onHistory((e) => {
+        if (e.kind !== 'role' || e.role !== 'Primary') return;
+        const peer = this.cluster.node(other(name));
+        if (peer.powered && peer.up && peer.role === 'Primary')
+          this.violation(`${name} became Primary while ${other(name)} is Primary`);
+      });
     this.hosts = {
       alpha: new SimHost('alpha', this.cluster, this.cluster.clock),
       bravo: new SimHost('bravo', this.cluster, this.cluster.clock),
@@ -415,10 +432,13 @@ export class World implements DaemonWorld {
     this.writeTimer();
     const heal = this.schedule.healAtMs;
     const endMs = heal + livenessBoundMs();
+    let recoveredAtMs: number | null = null;
     while (this.clock.nowMs() < endMs) {
       await this.cluster.advance(Math.min(CHECK_INTERVAL_MS, endMs - this.clock.nowMs()));
       this.checkSafety();
       if (this.violations.length > 0) break;
+      if (recoveredAtMs === null && this.clock.nowMs() >= heal && this.serviceUp())
+        recoveredAtMs = this.clock.nowMs();
     }
     let exclusion: LivenessExclusion | null = null;
     if (this.violations.length === 0 && !this.serviceUp()) {
@@ -441,6 +461,8 @@ export class World implements DaemonWorld {
       acknowledged: this.cluster.checker.acknowledged().size,
       trace: this.traceLines.slice(-TRACE_KEEP),
       endMs: this.clock.nowMs(),
+      recoveryMs: recoveredAtMs === null ? null : recoveredAtMs - heal,
+      reasons: [...this.reasons].sort(),
     };
   }
 }
