@@ -1,0 +1,242 @@
+/**
+ * The netns tier's one setup: a drbd-sentinel pair (simulated DRBD + real daemon per node) on a fresh
+ * two-namespace network, started until one node serves r0 and the other is its UpToDate Secondary, with a
+ * double-Primary monitor running for the whole test, acknowledged-write bookkeeping and a final write
+ * check. Cleans up (processes, namespaces, working directory) whatever happens, and prints the tail of
+ * both daemons' logs when the test body fails.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { StatusSnapshot } from '../../../src/control/index.js';
+import { LocalPair, resourceOf, servesResource, sleep, type PairOptions } from '../../../src/demo/pair.js';
+import { createTwoNodeNetwork, type TwoNodeNetwork } from '../../support/netns.js';
+
+export const HEARTBEAT_PORT = 7790;
+export const REPLICATION_PORT = 7788;
+/** The pair's dead time (heartbeat options below); scenarios freeze for less and for more than this. */
+export const DEADTIME_MS = 1_000;
+
+const root = resolve(import.meta.dirname, '..', '..', '..');
+
+export type NodeIndex = 0 | 1;
+
+export interface NetnsPairOptions {
+  readonly fencing?: PairOptions['fencing'];
+  readonly fenceHandler?: PairOptions['fenceHandler'];
+  readonly fenceDelay?: string;
+  /** The split-brain scenario produces two Primaries on purpose: record them, do not fail on them. */
+  readonly allowDualPrimary?: boolean;
+}
+
+export interface NetnsPair {
+  readonly net: TwoNodeNetwork;
+  readonly pair: LocalPair;
+  /** The node serving r0 once the pair settled, and its Secondary. */
+  readonly primary: NodeIndex;
+  readonly secondary: NodeIndex;
+  /** Every write id any node acknowledged during the test. */
+  readonly acked: Set<string>;
+  /** Times both nodes were seen Primary at once (daemon status or DRBD's own /proc/drbd). */
+  readonly dualPrimarySamples: string[];
+  /** Application writes on node `i` through `sim write`; returns how many were acknowledged. */
+  write(i: NodeIndex, count: number): Promise<number>;
+  /** The write ids node `i`'s disk holds. */
+  held(i: NodeIndex): Promise<Set<string>>;
+  /** Waits until `predicate` holds on the latest statuses of both nodes. */
+  waitFor(
+    what: string,
+    predicate: (a: StatusSnapshot | null, b: StatusSnapshot | null) => boolean,
+    timeoutMs?: number,
+  ): Promise<readonly [StatusSnapshot | null, StatusSnapshot | null]>;
+  /** Waits for a steady pair (one serves r0, the other is its UpToDate Connected Secondary); returns who serves. */
+  waitSteady(timeoutMs?: number): Promise<NodeIndex>;
+  /** Notify payloads node `i`'s hook received so far. */
+  notifications(i: NodeIndex): Array<{ event: string; reason?: string; resource?: string | null }>;
+  /** Daemon log lines of node `i` parsed as JSON (non-JSON lines dropped). */
+  daemonLog(i: NodeIndex): Array<Record<string, unknown>>;
+  /** Every acknowledged write is on the disk of the node that serves r0 now; throws otherwise. */
+  checkWrites(): Promise<void>;
+}
+
+/** DRBD's own role of node `i` from the simulator's /proc/drbd, null when its DRBD is not running. */
+function drbdRole(pair: LocalPair, i: NodeIndex): string | null {
+  if (!pair.running(i, 'drbd')) return null;
+  try {
+    return /\bro:(\w+)\//.exec(readFileSync(join(pair.paths[i].simDir, 'proc-drbd'), 'utf8'))?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function tail(path: string, lines: number): string {
+  if (!existsSync(path)) return '(no log)';
+  return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** Steady: one node serves r0, the other is its UpToDate, Connected Secondary. */
+export function steadyServer(a: StatusSnapshot | null, b: StatusSnapshot | null): NodeIndex | null {
+  const secondaryOk = (s: StatusSnapshot | null) => {
+    const r = resourceOf(s);
+    return r?.role === 'Secondary' && r.disk === 'UpToDate' && r.cstate === 'Connected';
+  };
+  if (servesResource(a) && secondaryOk(b)) return 0;
+  if (servesResource(b) && secondaryOk(a)) return 1;
+  return null;
+}
+
+/**
+ * Runs `body` against a fresh pair on a fresh network. After the body: the double-Primary monitor must
+ * have seen none (unless allowed). Always tears everything down.
+ */
+export async function withNetnsPair(
+  name: string,
+  options: NetnsPairOptions,
+  body: (p: NetnsPair) => Promise<void>,
+): Promise<void> {
+  const net = createTwoNodeNetwork({ links: 2 });
+  const dir = mkdtempSync(join(tmpdir(), `drbd-sentinel-netns-${name}-`));
+  const pair = new LocalPair({
+    dir,
+    hosts: net.hosts,
+    cliPath: join(root, 'dist', 'cli.js'),
+    simScripts: join(root, 'scripts', 'sim'),
+    heartbeatPort: HEARTBEAT_PORT,
+    replicationPort: REPLICATION_PORT,
+    ...(options.fencing ? { fencing: options.fencing } : {}),
+    ...(options.fenceHandler ? { fenceHandler: options.fenceHandler } : {}),
+    ...(options.fenceDelay ? { fenceDelay: options.fenceDelay } : {}),
+    heartbeat: { interval: '100ms', deadtime: `${DEADTIME_MS}ms`, warntime: '500ms', initdead: '10s' },
+  });
+  const acked = new Set<string>();
+  const dualPrimarySamples: string[] = [];
+  let monitoring = true;
+
+  // SAFETY: rule 1 (two primaries): DRBD's own role, sampled every 200 ms from both simulators...
+  const drbdSampler = setInterval(() => {
+    const roles = [drbdRole(pair, 0), drbdRole(pair, 1)];
+    if (roles[0] === 'Primary' && roles[1] === 'Primary')
+      dualPrimarySamples.push(`${new Date().toISOString()} DRBD: both Primary`);
+  }, 200);
+  // ...and the daemons' view, both asked in the same round.
+  const statusSampler = (async () => {
+    while (monitoring) {
+      const [a, b] = await Promise.all([pair.status(0), pair.status(1)]);
+      if (resourceOf(a)?.role === 'Primary' && resourceOf(b)?.role === 'Primary')
+        dualPrimarySamples.push(`${new Date().toISOString()} daemons: both report Primary`);
+      await sleep(200);
+    }
+  })();
+
+  const waitFor: NetnsPair['waitFor'] = (what, predicate, timeoutMs = 60_000) =>
+    pair.waitFor(what, predicate, timeoutMs);
+  const waitSteady = async (timeoutMs = 60_000): Promise<NodeIndex> => {
+    const [a, b] = await waitFor(
+      'one node serves r0, the other is its UpToDate Connected Secondary',
+      (x, y) => steadyServer(x, y) !== null,
+      timeoutMs,
+    );
+    return steadyServer(a, b) as NodeIndex;
+  };
+  const held = async (i: NodeIndex) => {
+    const r = await pair.cli(i, ['sim', 'history', '--dir', pair.paths[i].simDir], 30_000);
+    if (r.status !== 'ok') throw new Error(`sim history on ${pair.nodeName(i)}: ${r.status}`);
+    return new Set((JSON.parse(r.stdout) as { held: string[] }).held);
+  };
+
+  let failed = false;
+  try {
+    pair.prepare();
+    pair.startDrbd(0);
+    pair.startDrbd(1);
+    pair.startDaemon(0);
+    pair.startDaemon(1);
+    const primary = await waitSteady(60_000);
+    const secondary = (1 - primary) as NodeIndex;
+    const ctx: NetnsPair = {
+      net,
+      pair,
+      primary,
+      secondary,
+      acked,
+      dualPrimarySamples,
+      async write(i, count) {
+        const r = await pair.cli(i, [
+          'sim',
+          'write',
+          '--dir',
+          pair.paths[i].simDir,
+          '--count',
+          String(count),
+        ]);
+        let n = 0;
+        if (r.status === 'ok' || r.status === 'failed')
+          for (const l of r.stdout.split('\n'))
+            if (l.startsWith('acked ')) {
+              acked.add(l.slice(6));
+              n += 1;
+            }
+        return n;
+      },
+      held,
+      waitFor,
+      waitSteady,
+      notifications(i) {
+        const f = pair.paths[i].notifyLog;
+        if (!existsSync(f)) return [];
+        return readFileSync(f, 'utf8')
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .map((l) => JSON.parse(l) as { event: string; reason?: string });
+      },
+      daemonLog(i) {
+        const f = join(pair.paths[i].root, 'daemon.log');
+        if (!existsSync(f)) return [];
+        const out: Array<Record<string, unknown>> = [];
+        for (const l of readFileSync(f, 'utf8').split('\n'))
+          try {
+            out.push(JSON.parse(l) as Record<string, unknown>);
+          } catch {
+            // not a log line
+          }
+        return out;
+      },
+      async checkWrites() {
+        const [a, b] = await waitFor('a node serves r0', (x, y) => servesResource(x) || servesResource(y));
+        const server: NodeIndex = servesResource(a) ? 0 : 1;
+        void b;
+        const disk = await held(server);
+        const lost = [...acked].filter((id) => !disk.has(id));
+        if (lost.length > 0)
+          throw new Error(
+            `${lost.length} of ${acked.size} acknowledged writes are not on ${pair.nodeName(server)}, which serves r0: ${lost.slice(0, 10).join(', ')}`,
+          );
+      },
+    };
+    await body(ctx);
+    if (!options.allowDualPrimary && dualPrimarySamples.length > 0)
+      throw new Error(`two Primaries at once:\n${dualPrimarySamples.slice(0, 10).join('\n')}`);
+  } catch (e) {
+    failed = true;
+    for (const i of [0, 1] as const) {
+      const nodeRoot = pair.paths[i].root;
+      process.stderr.write(
+        `\n--- ${pair.nodeName(i)} daemon.log (tail) ---\n${tail(join(nodeRoot, 'daemon.log'), 40)}\n` +
+          `--- ${pair.nodeName(i)} drbd.log (tail) ---\n${tail(join(nodeRoot, 'drbd.log'), 15)}\n`,
+      );
+    }
+    process.stderr.write(`(working directory kept: ${dir})\n`);
+    throw e;
+  } finally {
+    monitoring = false;
+    clearInterval(drbdSampler);
+    for (const i of [0, 1] as const)
+      for (const kind of ['daemon', 'drbd'] as const) pair.signal(i, kind, 'SIGCONT');
+    await statusSampler.catch(() => undefined);
+    await pair.stopAll().catch(() => undefined);
+    net.destroy();
+    if (!failed) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export { resourceOf, servesResource, sleep };
