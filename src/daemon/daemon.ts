@@ -666,8 +666,32 @@ export class Daemon {
       if (r.value.outcome === 'done') return { status: 'ok', code: r.value.code, detail: r.value.message };
       return { status: 'failed', errorKind: r.value.code, detail: r.value.message };
     };
+    // An outdate request gives up as soon as membership declares the peer lost on every link: it cannot be
+    // answered then, and a Primary waiting out the whole request timeout would hold back its own fence
+    // decision while the Secondary's fence delay runs out, so the Secondary wins the fence race
+    // (netns all-links-cut scenario). The outcome is the same `unreachable` as a timeout, only earlier; a
+    // copy that still reaches the peer later only outdates its disk, which never makes it a candidate.
+    const askOutdate = async (resource: string, deadlineMs: number): Promise<PeerRequestOutcome> => {
+      if (!this.membership.view().reachable)
+        return { status: 'unreachable', detail: 'peer unreachable on every link' };
+      let unsubscribe: () => void = () => {};
+      const lost = new Promise<PeerRequestOutcome>((resolve) => {
+        unsubscribe = this.membership.onEvent((e) => {
+          if (e.kind === 'peer-lost')
+            resolve({
+              status: 'unreachable',
+              detail: 'peer lost on every link while waiting for its answer',
+            });
+        });
+      });
+      try {
+        return await Promise.race([ask({ kind: 'outdate', resource }, deadlineMs), lost]);
+      } finally {
+        unsubscribe();
+      }
+    };
     return {
-      outdatePeer: (resource, deadlineMs) => ask({ kind: 'outdate', resource }, deadlineMs),
+      outdatePeer: (resource, deadlineMs) => askOutdate(resource, deadlineMs),
       requestRelease: (resource, deadlineMs) => ask({ kind: 'release', resource }, deadlineMs),
       requestTakeover: (resource, deadlineMs) => ask({ kind: 'takeover', resource }, deadlineMs),
     };

@@ -14,7 +14,7 @@ import { createTwoNodeNetwork, type TwoNodeNetwork } from '../../support/netns.j
 
 export const HEARTBEAT_PORT = 7790;
 export const REPLICATION_PORT = 7788;
-/** The pair's dead time (heartbeat options below); scenarios freeze for less and for more than this. */
+/** The pair's default dead time (heartbeat options below); scenarios freeze for less and for more than this. */
 export const DEADTIME_MS = 1_000;
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
@@ -25,6 +25,12 @@ export interface NetnsPairOptions {
   readonly fencing?: PairOptions['fencing'];
   readonly fenceHandler?: PairOptions['fenceHandler'];
   readonly fenceDelay?: string;
+  /**
+   * Heartbeat dead time (default DEADTIME_MS). The outdate request over the heartbeat links is given
+   * about 2 x deadtime, and the simulator's drbdadm costs a node start per call (0.3 s idle, 1 s+ on a
+   * loaded 2-core machine), so scenarios that need it answered use a longer one.
+   */
+  readonly deadtimeMs?: number;
   /** The split-brain scenario produces two Primaries on purpose: record them, do not fail on them. */
   readonly allowDualPrimary?: boolean;
 }
@@ -106,7 +112,12 @@ export async function withNetnsPair(
     ...(options.fencing ? { fencing: options.fencing } : {}),
     ...(options.fenceHandler ? { fenceHandler: options.fenceHandler } : {}),
     ...(options.fenceDelay ? { fenceDelay: options.fenceDelay } : {}),
-    heartbeat: { interval: '100ms', deadtime: `${DEADTIME_MS}ms`, warntime: '500ms', initdead: '10s' },
+    heartbeat: {
+      interval: '100ms',
+      deadtime: `${options.deadtimeMs ?? DEADTIME_MS}ms`,
+      warntime: `${Math.round((options.deadtimeMs ?? DEADTIME_MS) / 2)}ms`,
+      initdead: '10s',
+    },
   });
   const acked = new Set<string>();
   const dualPrimarySamples: string[] = [];
