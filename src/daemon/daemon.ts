@@ -70,6 +70,12 @@ import { Watchdog, watchdogIntervalMs } from '../systemd/index.js';
 import { fenceBudgetMs, fenceHandlers, heartbeatLinks, resourceExecConfigs } from './adapters.js';
 import { enginePolicyFromConfig } from './engine-policy.js';
 import { loadIntents, saveIntents, type PersistedIntents } from './intent-store.js';
+import {
+  lastPrimariesOf,
+  loadLastPrimaries,
+  memoryWithLastPrimaries,
+  saveLastPrimaries,
+} from './last-primary-store.js';
 import { buildNodeReport } from './local-report.js';
 import { buildObservation, type LocalResourceFacts } from './observe.js';
 import { deviceOfResource, minorNames } from './resource-devices.js';
@@ -93,6 +99,8 @@ const TICK_MS = 1_000;
  * acted on our absence. Shorter hiccups are membership's business (its own stall guard).
  */
 const MIN_STALL_THRESHOLD_MS = 3 * TICK_MS;
+/** A refused peer request is judged again on each decision for this long (the views converge meanwhile). */
+const PEER_REQUEST_REJUDGE_MS = 5_000;
 /** After DRBD actions complete, decisions wait this long at most for the DRBD view to show their effect. */
 const VIEW_CATCH_UP_MS = 3_000;
 
@@ -137,6 +145,7 @@ export class Daemon {
   private lastStatusLine = '';
   private readonly startedAtMs: number;
   private journalSeq = 0;
+  private savedLastPrimaries = '{}';
   private readonly alerts: AlertBook = new Map();
   private readonly abort = new AbortController();
 
@@ -243,6 +252,13 @@ export class Daemon {
 
   async start(): Promise<Result<void, SentinelError>> {
     const c = this.config;
+    const lastPrimaries = loadLastPrimaries(c.stateDir);
+    if (lastPrimaries.ok) {
+      this.memory = memoryWithLastPrimaries(lastPrimaries.value);
+      this.savedLastPrimaries = JSON.stringify(lastPrimaries.value);
+    } else
+      // The engine then treats every resource as never seen Primary: the startup wait and fencing rules still hold.
+      this.log.error({ code: 'E_CONFIG', reason: lastPrimaries.error }, 'last-primary file unreadable');
     const intents = loadIntents(c.stateDir);
     if (intents.ok) this.intents = intents.value;
     else {
@@ -443,12 +459,14 @@ export class Daemon {
       startup: { daemonStartMs: this.startedAtMs, degradedShutdown: false },
     });
     this.results = [];
-    // Each peer request reaches the engine exactly once; the asker repeats it if it still wants it.
+    const delivered = this.peerRequests;
     this.peerRequests = [];
     const memoryBefore = this.memory;
     const { decision, memory } = decide(obs, memoryBefore, this.policy);
     const previous = this.lastDecision?.decision ?? null;
     this.memory = memory;
+    this.persistLastPrimaries(memory);
+    this.keepRefusedPeerRequests(delivered, decision, now);
     this.lastObservation = obs;
     this.report = buildNodeReport(obs, memory, this.health());
     this.settleSwitchovers(decision, obs);
@@ -508,6 +526,32 @@ export class Daemon {
       if (role === expected.role || now > expected.untilMs) this.expectedRoles.delete(resource);
     }
     return this.expectedRoles.size === 0;
+  }
+
+  /**
+   * A peer's request is judged on this node's view, which can lag the peer by an event: a takeover asked
+   * for the instant the peer demoted still sees it Primary here and is refused. A refused request is
+   * therefore judged again on the next decisions for a short while; an accepted one is delivered once.
+   */
+  private keepRefusedPeerRequests(delivered: readonly PeerRequest[], decision: Decision, now: number): void {
+    for (const req of delivered) {
+      const reason = decision.resources.find((r) => r.resource === req.resource)?.reason;
+      const refused = reason === 'PEER_REQUEST_RELEASE_REFUSED' || reason === 'PEER_REQUEST_TAKEOVER_REFUSED';
+      const pending = reason === 'HOLD_ACTION_IN_FLIGHT' || reason === 'STALL_REVERIFY';
+      const newer = this.peerRequests.some((r) => r.resource === req.resource && r.kind === req.kind);
+      if ((refused || pending) && now - req.atMs < PEER_REQUEST_REJUDGE_MS && !newer)
+        this.peerRequests.push(req);
+    }
+  }
+
+  /** Keeps the last Primary of every resource in the state dir when it changes (REFUSE_PEER_WAS_PRIMARY). */
+  private persistLastPrimaries(memory: EngineMemory): void {
+    const now = lastPrimariesOf(memory);
+    const text = JSON.stringify(now);
+    if (text === this.savedLastPrimaries) return;
+    const saved = saveLastPrimaries(this.config.stateDir, now);
+    if (saved.ok) this.savedLastPrimaries = text;
+    else this.log.error({ code: 'E_INTERNAL', reason: saved.error }, 'cannot persist the last Primary');
   }
 
   private health(): DaemonHealth {
@@ -931,11 +975,16 @@ export class Daemon {
       const info = REASONS[r.reason];
       const key = r.resource;
       if (info.severity === 'page' || info.severity === 'warning') {
-        if (!this.alerts.has(key))
+        const event = info.event ?? 'degraded';
+        const severity = info.severity === 'page' ? 'critical' : 'warning';
+        const open = this.alerts.get(key);
+        // A resource's alert changes with its problem (a `degraded` warning that becomes a split-brain page
+        // must show as the split-brain); the same problem keeps its first `since`.
+        if (open === undefined || open.event !== event || open.severity !== severity)
           this.alerts.set(key, {
-            event: info.event ?? 'degraded',
+            event,
             resource: r.resource,
-            severity: info.severity === 'page' ? 'critical' : 'warning',
+            severity,
             message: `${r.resource}: ${info.node}`,
             since: new Date().toISOString(),
           });
