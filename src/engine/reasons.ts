@@ -224,6 +224,12 @@ export const REASONS = {
     'The peer is fenced (proof): take over.',
     'Investigate the fenced peer; it rejoins as Secondary and resyncs.',
   ),
+  REFUSE_PEER_WAS_PRIMARY: r(
+    'page',
+    'refused',
+    'Restarted without hearing the peer, which was the last Primary: no automatic takeover (this disk may lack its later writes).',
+    'Find out whether the peer still runs the resource. If it is gone for good and this data is acceptable, promote here by hand; otherwise bring the peer back.',
+  ),
   REFUSE_NO_PROOF_RESOURCE_ONLY: r(
     'page',
     'refused',

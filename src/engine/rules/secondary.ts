@@ -105,6 +105,13 @@ export function secondaryPeerSilent(c: ResourceContext): Verdict {
   if (!c.memory.startupDone) return v('STARTUP_WAIT_PEER');
   // SAFETY: "Stale data promoted" - never promote a disk that is not UpToDate.
   if (c.d.disk !== 'UpToDate') return v('REFUSE_NOT_UPTODATE', [], { facts: { disk: c.d.disk } });
+  // SAFETY: "Stale data promoted" - this daemon has not heard its peer since it started, and remembers
+  // (across the restart) the peer as the resource's last Primary. Whatever the peer wrote since this node
+  // went away is not here, yet DRBD still calls this disk UpToDate: only the survivor's metadata records
+  // that its peer fell behind. Fencing now would power off the node with the newest data and promote
+  // stale data. Once the peer is heard, the election and resource-level fencing decide with facts.
+  if (!c.obs.peer.everHeard && c.rm.lastPrimary === c.peerName)
+    return v('REFUSE_PEER_WAS_PRIMARY', [], { facts: { lastPrimary: c.rm.lastPrimary } });
   if (c.obs.intents.standby) return v('STANDBY_HOLD');
   const lostSince = c.memory.peerLostSinceMs ?? c.obs.nowMs;
   const lostForMs = c.obs.nowMs - lostSince;

@@ -28,3 +28,20 @@ describe('intent store', () => {
     expect(r2.ok).toBe(false);
   });
 });
+
+describe('last-primary store', () => {
+  it('round-trips the engine memory last Primaries and seeds a fresh memory with them', async () => {
+    const { loadLastPrimaries, saveLastPrimaries, lastPrimariesOf, memoryWithLastPrimaries } =
+      await import('../../../src/daemon/last-primary-store.js');
+    const dir = mkdtempSync(join(tmpdir(), 'ds-lastprimary-'));
+    expect(loadLastPrimaries(dir)).toEqual({ ok: true, value: {} });
+    const memory = memoryWithLastPrimaries({ r0: 'bravo' });
+    expect(memory.resources.r0?.lastPrimary).toBe('bravo');
+    expect(memory.startupDone).toBe(false);
+    expect(lastPrimariesOf(memory)).toEqual({ r0: 'bravo' });
+    expect(saveLastPrimaries(dir, lastPrimariesOf(memory)).ok).toBe(true);
+    expect(loadLastPrimaries(dir)).toEqual({ ok: true, value: { r0: 'bravo' } });
+    writeFileSync(join(dir, 'last-primary.json'), '["r0"]');
+    expect(loadLastPrimaries(dir).ok).toBe(false);
+  });
+});
