@@ -4,7 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+results=.test-results
+rm -rf "$results" && mkdir -p "$results"
 step() { printf '\n=== %s\n' "$*"; }
+# Each tier also writes vitest's JSON report, summed into one closing line at the end.
+tier() {
+  local name=$1
+  shift
+  npx vitest run "$@" --reporter=default --reporter=json --outputFile="$results/$name.json"
+}
 
 step 'typecheck' && npx tsc -p tsconfig.json --noEmit
 step 'lint' && npx eslint .
@@ -12,11 +20,22 @@ step 'format' && npx prettier --check .
 step 'build' && npm run build --silent
 
 step 'tiers: unit, engine, cluster-sim'
-npx vitest run --project unit --project engine --project cluster-sim
+tier fast --project unit --project engine --project cluster-sim
 
-for tier in netns lab; do
-  if compgen -G "test/$tier/*.test.ts" >/dev/null; then
-    step "tier: $tier"
-    npx vitest run --project "$tier" --no-file-parallelism
+for t in netns lab; do
+  if compgen -G "test/$t/*.test.ts" >/dev/null; then
+    step "tier: $t"
+    tier "$t" --project "$t" --no-file-parallelism
   fi
 done
+
+node -e '
+const fs = require("fs");
+let passed = 0, failed = 0;
+for (const f of fs.readdirSync(process.argv[1])) {
+  const r = JSON.parse(fs.readFileSync(`${process.argv[1]}/${f}`, "utf8"));
+  passed += r.numPassedTests; failed += r.numFailedTests;
+}
+console.log(`\ntests: ${passed} passed, ${failed} failed`);
+process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
+' "$results"
