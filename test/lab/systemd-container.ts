@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { runCommand, type CommandOutcome } from '../../src/common/exec.js';
@@ -275,15 +275,20 @@ export async function killOrphanedContainers(machinePrefix: string): Promise<num
   return orphans;
 }
 
-/** Builds (or reuses) the tree with scripts/lab/build-systemd-tree.sh; returns its path. */
-export function buildSystemdTree(projectRoot: string): string {
-  const out = execFileSync('bash', [path.join(projectRoot, 'scripts/lab/build-systemd-tree.sh')], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    timeout: 15 * 60_000,
+/**
+ * Builds (or reuses) the tree with scripts/lab/build-systemd-tree.sh; returns its path. Asynchronous: a
+ * first build takes minutes, and a worker blocked that long loses vitest's RPC heartbeat.
+ */
+export async function buildSystemdTree(projectRoot: string): Promise<string> {
+  const r = await runCommand(['bash', path.join(projectRoot, 'scripts/lab/build-systemd-tree.sh')], {
+    timeoutMs: 15 * 60_000,
   });
-  const tree = out.trim().split('\n').pop() ?? '';
+  if (r.status !== 'ok')
+    throw new Error(
+      `systemd tree build ${r.status}: ${'stderr' in r ? r.stderr.slice(-2000) : 'message' in r ? r.message : ''}`,
+    );
+  const tree = r.stdout.trim().split('\n').pop() ?? '';
   if (!existsSync(path.join(tree, '.complete')))
-    throw new Error(`systemd tree build printed no tree: ${out}`);
+    throw new Error(`systemd tree build printed no tree: ${r.stdout}`);
   return tree;
 }

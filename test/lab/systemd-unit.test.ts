@@ -6,7 +6,6 @@
  * frozen loop is killed by the watchdog (SIGABRT) and restarted, `systemctl stop` is clean, and an
  * invalid configuration fails with 78 and is not restarted.
  */
-import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -18,6 +17,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
+import { runCommand } from '../../src/common/exec.js';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -119,13 +119,13 @@ beforeAll(async () => {
   }
   runDir = mkdtempSync(path.join(ROOT, `.lab/run/systemd-unit-${process.pid}-`));
   const stage = path.join(runDir, 'stage');
-  await timed('installMs', () =>
-    execFileSync(
-      'bash',
-      [path.join(ROOT, 'scripts/install.sh'), '--destdir', stage, '--no-reload', '--node', NODE],
-      { stdio: 'pipe', timeout: 120_000 },
-    ),
-  );
+  await timed('installMs', async () => {
+    const r = await runCommand(
+      ['bash', path.join(ROOT, 'scripts/install.sh'), '--destdir', stage, '--no-reload', '--node', NODE],
+      { timeoutMs: 120_000 },
+    );
+    if (r.status !== 'ok') throw new Error(`install.sh ${r.status}: ${'stderr' in r ? r.stderr : ''}`);
+  });
   confDir = path.join(runDir, 'etc');
   mkdirSync(confDir, { mode: 0o700 });
   writeFileSync(path.join(confDir, 'config.yaml'), VALID_CONFIG);
