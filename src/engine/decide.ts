@@ -99,8 +99,14 @@ function nodeMemory(obs: Observation, policy: EnginePolicy, memory: EngineMemory
   // up with it, the proof is void. SAFETY: "Unknown is never dead" - a stale proof must never answer for a
   // later loss (found by the cluster simulation: a peer that came back while the heartbeat links were cut
   // was taken for still fenced, and the Primary wrote on alone next to it).
+  // Heartbeats sent before the fence keep the peer "reachable" for up to the dead time after it: only a
+  // heartbeat newer than the fence is contact (else each tick re-fenced the peer, found by the netns tier).
   const drbdSawPeer = obs.resources.some((r) => r.drbd !== null && replicationLinked(r.drbd));
-  const fence: FenceMemory = obs.peer.reachable || drbdSawPeer ? INITIAL_FENCE : memory.fence;
+  const fencedAt = memory.fence.status === 'succeeded' ? (memory.fence.succeededAtMs ?? null) : null;
+  const heardSinceFence =
+    obs.peer.reachable &&
+    (fencedAt === null || obs.peer.lastHeardMs === null || obs.peer.lastHeardMs > fencedAt);
+  const fence: FenceMemory = heardSinceFence || drbdSawPeer ? INITIAL_FENCE : memory.fence;
   const startupDone =
     memory.startupDone ||
     obs.peer.everHeard ||

@@ -12,6 +12,8 @@ export interface FenceMemory {
   readonly failures: number;
   /** Monotonic ms before which no new fence attempt is planned (backoff); null when free. */
   readonly nextAttemptMs: number | null;
+  /** When the fence that made `status` succeeded (monotonic ms): only contact after it voids the proof. */
+  readonly succeededAtMs?: number | null;
 }
 
 export interface ResourceMemory {

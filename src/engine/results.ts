@@ -16,7 +16,8 @@ export interface Absorbed {
 }
 
 function absorbFence(fence: FenceMemory, r: ActionResultObservation, policy: EnginePolicy): FenceMemory {
-  if (r.outcome === 'ok') return { status: 'succeeded', failures: 0, nextAttemptMs: null };
+  if (r.outcome === 'ok')
+    return { status: 'succeeded', failures: 0, nextAttemptMs: null, succeededAtMs: r.atMs };
   const failures = fence.failures + 1;
   return {
     status: 'failed',
