@@ -4,8 +4,10 @@
  * and a control socket DIR/ctl.sock (JSON lines) that the `sim drbdadm|drbdsetup|write|...`
  * commands talk to.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../common/clock.js';
 import { runCommand } from '../../common/exec.js';
@@ -94,6 +96,7 @@ export async function runSimNodeProcess(o: SimNodeProcessOptions): Promise<void>
   );
   transport.owner = node;
   const acked: string[] = [];
+  const holders = new Map<number, ChildProcess>();
   node.onHistory((e) => {
     if (e.kind === 'write-acked') acked.push(e.id);
   });
@@ -164,6 +167,7 @@ export async function runSimNodeProcess(o: SimNodeProcessOptions): Promise<void>
       case 'history':
         return { node: o.name, held: node.heldWrites(), acked, metadata: node.metadata() };
       case 'crash':
+        for (const h of holders.values()) h.kill('SIGKILL'); // power loss: the application dies too
         node.crash();
         transport.forgetAll();
         acked.length = 0;
@@ -179,12 +183,28 @@ export async function runSimNodeProcess(o: SimNodeProcessOptions): Promise<void>
       case 'repair-disk':
         node.repairDisk();
         return { ok: true };
-      case 'hold':
+      case 'hold': {
+        // A real process stands for the application holding the device: fuser lists its PID, and the
+        // daemon's busy-umount escalation (SIGTERM, SIGKILL) ends it, which releases the hold.
+        // `read` on a pipe from this process: the holder also ends when the simulated node dies.
+        const holder = spawn('/bin/sh', ['-c', 'read _'], { stdio: ['pipe', 'ignore', 'ignore'] });
+        if (holder.pid === undefined) return { ok: false, holds: node.holds };
         node.hold();
+        holders.set(holder.pid, holder);
+        holder.on('exit', () => {
+          if (holder.pid !== undefined && holders.delete(holder.pid)) node.release();
+        });
+        return { ok: true, holds: node.holds, pid: holder.pid };
+      }
+      case 'release': {
+        const [first] = holders.values();
+        if (first === undefined) return { ok: true, holds: node.holds };
+        await new Promise<void>((resolve) => {
+          first.once('exit', () => resolve());
+          first.kill('SIGTERM');
+        });
         return { ok: true, holds: node.holds };
-      case 'release':
-        node.release();
-        return { ok: true, holds: node.holds };
+      }
       case 'mount': {
         const r = mountCmd(node, req.args);
         persist(); // the mount table is current when the command returns, as with a real mount
@@ -196,7 +216,7 @@ export async function runSimNodeProcess(o: SimNodeProcessOptions): Promise<void>
         return r;
       }
       case 'fuser':
-        return fuserCmd(node, req.args);
+        return fuserCmd(node, [...holders.keys()], req.args);
     }
   };
 
@@ -235,6 +255,7 @@ export async function runSimNodeProcess(o: SimNodeProcessOptions): Promise<void>
     process.once('SIGINT', stop);
   });
   clearInterval(ticker);
+  for (const h of holders.values()) h.kill('SIGKILL');
   persist();
   server.close();
   transport.stop();
@@ -280,12 +301,31 @@ function umountCmd(node: SimNode, args: readonly string[]): SimCommandResult {
     : { stdout: '', stderr: `umount: ${target}: not mounted.\n`, exitCode: 32 };
 }
 
-/** `fuser [-k] [-m] [-v] TARGET`: the holders keep the device busy; `-k` ends them. */
-function fuserCmd(node: SimNode, args: readonly string[]): SimCommandResult {
+/**
+ * `fuser [-k] [-m] [-v] TARGET`: the holders are the real processes `sim hold` started; like psmisc, the
+ * PIDs go to stdout and the verbose table (USER, ACCESS, COMMAND) to stderr. `-k` sends them SIGKILL.
+ */
+function fuserCmd(node: SimNode, pids: readonly number[], args: readonly string[]): SimCommandResult {
   const flags = args.filter((a) => a.startsWith('-')).join('');
   const target = args.filter((a) => !a.startsWith('-'))[0] ?? '';
-  if (node.holds === 0) return { stdout: '', stderr: '', exitCode: 1 };
-  const pids = Array.from({ length: node.holds }, (_, i) => String(process.pid + 1 + i));
-  if (flags.includes('k')) while (node.holds > 0) node.release();
-  return { stdout: ` ${pids.join(' ')}`, stderr: `${target}:`, exitCode: 0 };
+  const mounted = node.mounts.has(target) || target === `/dev/drbd${node.config.minor}`;
+  if (!mounted || pids.length === 0) return { stdout: '', stderr: '', exitCode: 1 };
+  if (flags.includes('k'))
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  const user = userInfo().username;
+  const table = flags.includes('v')
+    ? `${' '.repeat(21)}USER        PID ACCESS COMMAND\n${`${target}:`.padEnd(21)}${user.padEnd(9)}kernel mount ${target}\n` +
+      pids.map(() => `${' '.repeat(21)}${user.padEnd(16)}..c.. sh\n`).join('')
+    : `${target}:`;
+  return {
+    stdout: ` ${flags.includes('v') ? 'kernel ' : ''}${pids.map(String).join(' ')}`,
+    stderr: table,
+    exitCode: 0,
+  };
 }
