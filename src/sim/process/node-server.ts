@@ -319,9 +319,10 @@ function fuserCmd(node: SimNode, pids: readonly number[], args: readonly string[
       }
     }
   const user = userInfo().username;
+  // psmisc's split shape: `kernel` and the PIDs on stdout, the table without the PID column on stderr.
   const table = flags.includes('v')
-    ? `${' '.repeat(21)}USER        PID ACCESS COMMAND\n${`${target}:`.padEnd(21)}${user.padEnd(9)}kernel mount ${target}\n` +
-      pids.map(() => `${' '.repeat(21)}${user.padEnd(16)}..c.. sh\n`).join('')
+    ? `${' '.repeat(21)}USER        PID ACCESS COMMAND\n${`${target}:`.padEnd(21)}${user.padEnd(10)}mount ${target}\n` +
+      pids.map(() => `${' '.repeat(21)}${user.padEnd(10)}..c.. sh\n`).join('')
     : `${target}:`;
   return {
     stdout: ` ${flags.includes('v') ? 'kernel ' : ''}${pids.map(String).join(' ')}`,

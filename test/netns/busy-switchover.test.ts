@@ -1,16 +1,6 @@
-/**
- * PENDING (not run: the file name does not end in .test.ts): scenario 8 of the netns tier, busy umount
- * during a switchover. It cannot pass until the simulator's `fuser` shim is fixed
- * (src/sim/process/node-server.ts, fuserCmd): it lists made-up holder PIDs `<sim node pid> + 1 + i`, which
- * are real processes on the machine (in a LocalPair usually the peer's simulated DRBD, started right after),
- * and the daemon's executor, which lists holders with `fuser -vm` and signals them itself, SIGTERMs/SIGKILLs
- * them; and killing them never releases the simulated hold (only `fuser -k` does). Observed: the switchover
- * killed bravo's DRBD, alpha's DRBD fence-peer handler then powered bravo off. Once `sim hold` is a real
- * process whose exit releases the hold and fuser lists its PID, rename this file to
- * test/netns/busy-switchover.test.ts (and fix the import path).
- */
+/** Scenario 8 of the netns tier: busy umount during a switchover (on-busy-umount: kill). */
 import { describe, expect, it } from 'vitest';
-import { resourceOf, servesResource, withNetnsPair } from '../support/netns-pair.js';
+import { resourceOf, servesResource, withNetnsPair } from './support/netns-pair.js';
 
 describe('netns: busy umount during switchover', () => {
   it('with on-busy-umount kill the holder is ended and the switchover completes', async () => {
@@ -41,6 +31,9 @@ describe('netns: busy umount during switchover', () => {
         .daemonLog(primary)
         .filter((l) => l.module === 'executor' && l.action === 'umount' && l.status === 'ok');
       expect(umounts.length).toBeGreaterThan(0);
+      // ...and the holder the executor ended is the one `sim hold` started (fuser listed its real PID).
+      const holders = umounts.flatMap((l) => (l.holders as { command: string }[] | undefined) ?? []);
+      expect(holders.map((h) => h.command)).toContain('sh');
       expect(await p.write(secondary, 30)).toBe(30);
       expect(await p.waitSteady(60_000)).toBe(secondary);
       await p.checkWrites();
