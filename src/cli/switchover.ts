@@ -9,14 +9,12 @@ import {
 } from '../control/index.js';
 import { CliExit } from './program-exit.js';
 
-/** `drbd-sentinel switchover [RESOURCE] [--to NODE]`: planned move of a resource (or all) to a node. */
+/** `drbd-sentinel switchover [RESOURCE] [--to NODE]`: planned move of a resource to a node. */
 export function registerSwitchoverCommand(program: Command): void {
   program
     .command('switchover')
-    .description(
-      'move a resource (default: every resource) to the other node (or --to NODE), reporting each step',
-    )
-    .argument('[resource]', 'resource to move (default: all)')
+    .description('move a resource to the other node (or --to NODE), reporting each step')
+    .argument('[resource]', 'resource to move (may be omitted when only one is configured)')
     .option('--to <node>', 'node that should end up Primary (default: the peer of the current Primary)')
     .option('--socket <path>', 'control socket (default: control.socket of the configuration)')
     .option('--timeout <seconds>', 'give up waiting for the daemon after this many seconds', '600')
