@@ -15,6 +15,7 @@ import {
   createDrbdCommands,
   DrbdEventSource,
   EMPTY_DRBD_VIEW,
+  LINKED_CONNECTION_STATES,
   type DrbdCommands,
   type DrbdView,
 } from '../drbd/index.js';
@@ -69,6 +70,7 @@ import type { SdNotifier } from '../systemd/index.js';
 import { Watchdog, watchdogIntervalMs } from '../systemd/index.js';
 import { fenceBudgetMs, fenceHandlers, heartbeatLinks, resourceExecConfigs } from './adapters.js';
 import { enginePolicyFromConfig } from './engine-policy.js';
+import { loadDegraded, saveDegraded } from './degraded-store.js';
 import { loadIntents, saveIntents, type PersistedIntents } from './intent-store.js';
 import {
   lastPrimariesOf,
@@ -146,6 +148,10 @@ export class Daemon {
   private readonly startedAtMs: number;
   private journalSeq = 0;
   private savedLastPrimaries = '{}';
+  private savedDegraded: boolean | null = null;
+  /** The cluster was degraded when this node last ran (the startup wait is then degraded-initdead). */
+  private degradedAtStart = true;
+  private stallSeen = false;
   private readonly alerts: AlertBook = new Map();
   private readonly abort = new AbortController();
 
@@ -259,6 +265,13 @@ export class Daemon {
     } else
       // The engine then treats every resource as never seen Primary: the startup wait and fencing rules still hold.
       this.log.error({ code: 'E_CONFIG', reason: lastPrimaries.error }, 'last-primary file unreadable');
+    const degraded = loadDegraded(c.stateDir);
+    if (degraded.ok) this.degradedAtStart = this.savedDegraded = degraded.value;
+    else
+      this.log.error(
+        { code: 'E_CONFIG', reason: degraded.error },
+        'degraded-state file unreadable, assuming degraded',
+      );
     const intents = loadIntents(c.stateDir);
     if (intents.ok) this.intents = intents.value;
     else {
@@ -433,9 +446,12 @@ export class Daemon {
   private async step(_triggers: ReadonlySet<LoopTrigger>): Promise<{ healthy: boolean }> {
     const now = this.clock.nowMs();
     const stallThresholdMs = Math.max(MIN_STALL_THRESHOLD_MS, this.config.heartbeat.deadtimeMs);
-    const stalled = this.lastStepAtMs !== null && now - this.lastStepAtMs > stallThresholdMs;
+    // A stall seen while the decision waits for the DRBD view is kept for the next decision.
+    this.stallSeen ||= this.lastStepAtMs !== null && now - this.lastStepAtMs > stallThresholdMs;
     this.lastStepAtMs = now;
     if (!this.viewCaughtUp(now)) return { healthy: true };
+    const stalled = this.stallSeen;
+    this.stallSeen = false;
 
     const local = await this.localFacts();
     const obs = buildObservation({
@@ -456,7 +472,7 @@ export class Daemon {
       results: this.results,
       inFlight: [...new Set([...this.executions.values()].flatMap((e) => [...e.resources]))],
       stalled,
-      startup: { daemonStartMs: this.startedAtMs, degradedShutdown: false },
+      startup: { daemonStartMs: this.startedAtMs, degradedShutdown: this.degradedAtStart },
     });
     this.results = [];
     const delivered = this.peerRequests;
@@ -466,6 +482,7 @@ export class Daemon {
     const previous = this.lastDecision?.decision ?? null;
     this.memory = memory;
     this.persistLastPrimaries(memory);
+    this.persistDegraded(obs);
     this.keepRefusedPeerRequests(delivered, decision, now);
     this.lastObservation = obs;
     this.report = buildNodeReport(obs, memory, this.health());
@@ -542,6 +559,21 @@ export class Daemon {
       if ((refused || pending) && now - req.atMs < PEER_REQUEST_REJUDGE_MS && !newer)
         this.peerRequests.push(req);
     }
+  }
+
+  /**
+   * Records whether the cluster is degraded (peer unreachable, or a resource not replicating) whenever that
+   * changes, so that after a crash or power loss as well as after a clean stop the next start knows to use
+   * `degraded-initdead` (DRBD's degr-wfc-timeout), as DRBD's own metadata would tell it.
+   */
+  private persistDegraded(obs: Observation): void {
+    const degraded =
+      !obs.peer.reachable ||
+      obs.resources.some((r) => r.drbd === null || !LINKED_CONNECTION_STATES.has(r.drbd.cstate));
+    if (degraded === this.savedDegraded) return;
+    const saved = saveDegraded(this.config.stateDir, degraded);
+    if (saved.ok) this.savedDegraded = degraded;
+    else this.log.error({ code: 'E_INTERNAL', reason: saved.error }, 'cannot record the degraded state');
   }
 
   /** Keeps the last Primary of every resource in the state dir when it changes (REFUSE_PEER_WAS_PRIMARY). */

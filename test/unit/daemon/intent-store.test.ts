@@ -45,3 +45,15 @@ describe('last-primary store', () => {
     expect(loadLastPrimaries(dir).ok).toBe(false);
   });
 });
+
+describe('degraded store', () => {
+  it('counts a first start as degraded and round-trips the recorded state', async () => {
+    const { loadDegraded, saveDegraded } = await import('../../../src/daemon/degraded-store.js');
+    const dir = mkdtempSync(join(tmpdir(), 'ds-degraded-'));
+    expect(loadDegraded(dir)).toEqual({ ok: true, value: true });
+    expect(saveDegraded(dir, false).ok).toBe(true);
+    expect(loadDegraded(dir)).toEqual({ ok: true, value: false });
+    writeFileSync(join(dir, 'degraded.json'), 'nope');
+    expect(loadDegraded(dir).ok).toBe(false);
+  });
+});
