@@ -148,26 +148,6 @@ log: { level: info }
     }
   }
 
-  /** Polls `status` until `predicate` holds; throws with the last status and the daemon's log tail. */
-  async waitStatus(
-    node: LabNode,
-    what: string,
-    predicate: (s: StatusSnapshot) => boolean,
-    timeoutMs: number,
-  ): Promise<StatusSnapshot> {
-    const deadline = Date.now() + timeoutMs;
-    let last: StatusSnapshot | null = null;
-    for (;;) {
-      last = await this.status(node);
-      if (last && predicate(last)) return last;
-      if (Date.now() > deadline)
-        throw new Error(
-          `lab: ${node}: daemon status did not show ${what} within ${timeoutMs} ms:\n${JSON.stringify(last, null, 1)}\n--- daemon log tail\n${await this.logTail(node)}`,
-        );
-      await sleep(5000);
-    }
-  }
-
   /** Polls a guest sh condition (exit 0) every second; throws with the daemon's log tail on timeout. */
   async waitGuest(node: LabNode, what: string, condition: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
