@@ -7,6 +7,7 @@ import { buildNodeReport } from '../../../src/daemon/local-report.js';
 import { buildObservation } from '../../../src/daemon/observe.js';
 import { deviceOfResource, minorNames, minorOfDevice } from '../../../src/daemon/resource-devices.js';
 import type { DrbdDeviceView, DrbdView } from '../../../src/drbd/index.js';
+import { drbd } from '../../engine/builders.js';
 import { initialMemory } from '../../../src/engine/index.js';
 import type { PeerView } from '../../../src/membership/index.js';
 
@@ -18,21 +19,9 @@ function exampleConfig(patch: (text: string) => string = (t) => t): SentinelConf
   return r.value.config;
 }
 
+// The DRBD view of a /proc/drbd source: no resource or volume names, no split-brain evidence.
 const device = (over: Partial<DrbdDeviceView> = {}): DrbdDeviceView => ({
-  minor: 1,
-  resource: null,
-  volume: null,
-  cstate: 'Connected',
-  role: 'Primary',
-  peerRole: 'Secondary',
-  disk: 'UpToDate',
-  peerDisk: 'UpToDate',
-  protocol: 'C',
-  ioFlags: 'r-----',
-  outOfSyncKiB: 0,
-  syncPercent: null,
-  syncEtaSeconds: null,
-  suspended: false,
+  ...drbd({ resource: null, volume: null }),
   splitBrain: null,
   ...over,
 });
