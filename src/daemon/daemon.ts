@@ -42,13 +42,7 @@ import {
   type SystemPort,
 } from '../executor/index.js';
 import type { PeerRequester, PeerRequestOutcome } from '../executor/ports.js';
-import {
-  answerOutdateRequest,
-  createFencePort,
-  fenceDelayMs,
-  outdateAnswerOfPeerOutcome,
-  serveFencePeer,
-} from '../fencing/index.js';
+import { answerOutdateRequest, createFencePort } from '../fencing/index.js';
 import {
   JOURNAL_VERSION,
   JournalWriter,
@@ -71,6 +65,7 @@ import { Watchdog, watchdogIntervalMs } from '../systemd/index.js';
 import { fenceBudgetMs, fenceHandlers, heartbeatLinks, resourceExecConfigs } from './adapters.js';
 import { enginePolicyFromConfig } from './engine-policy.js';
 import { loadDegraded, saveDegraded } from './degraded-store.js';
+import { answerDrbdFencePeer } from './drbd-fence-peer.js';
 import { loadIntents, saveIntents, type PersistedIntents } from './intent-store.js';
 import {
   lastPrimariesOf,
@@ -918,43 +913,22 @@ export class Daemon {
         return ok({ summary: `maintenance ${req.on ? 'on: both nodes observe only' : 'off'}`, steps: [] });
       },
       'fence-peer': async (req: { resource: string }) => {
-        // DRBD calls this handler when it promotes a disconnected node; when the engine has just fenced
-        // the silent peer for this very takeover, that proof answers DRBD at once (7: peer fenced).
-        if (this.memory.fence.status === 'succeeded' && !this.membership.view().reachable) {
-          this.log.info(
-            { resource: req.resource, exitCode: 7 },
-            'fence-peer handler answered: peer already fenced',
-          );
-          return ok({
-            exitCode: 7,
-            message: `${req.resource}: ${this.nodes.peer.name} was fenced by this node`,
-          });
-        }
-        const localPrimaries =
-          this.lastObservation?.resources.filter((x) => x.drbd?.role === 'Primary').length ?? 0;
-        const peerPrimaries =
-          this.membership.view().report?.resources.filter((x) => x.role === 'Primary').length ?? 0;
-        const requester = this.peerRequester();
-        const answer = await serveFencePeer(req.resource, {
+        const view = this.membership.view();
+        const answer = await answerDrbdFencePeer(req.resource, {
+          memory: this.memory,
+          observation: this.lastObservation,
+          peerReachable: view.reachable,
+          peerReport: view.report,
           policy: this.config.fencing.policy,
+          delayMs: this.config.fencing.delayMs,
+          deadtimeMs: this.config.heartbeat.deadtimeMs,
+          localNode: this.nodes.local.name,
+          peerNode: this.nodes.peer.name,
           clock: this.clock,
-          nodeFenceDelayMs: fenceDelayMs({
-            localPrimaries,
-            peerPrimaries,
-            delayMs: this.config.fencing.delayMs,
-            localNode: this.nodes.local.name,
-            peerNode: this.nodes.peer.name,
-          }),
-          outdatePeer: async (resource) => {
-            const o = await requester.outdatePeer(
-              resource,
-              this.clock.nowMs() + this.config.heartbeat.deadtimeMs * 2,
-            );
-            return { answer: outdateAnswerOfPeerOutcome(o), detail: o.detail };
-          },
-          fenceNode: (reason) => this.executor.fence.fencePeer(reason, this.abort.signal),
+          peer: this.peerRequester(),
+          fence: this.executor.fence,
+          signal: this.abort.signal,
           onFenced: () => {
-            // The handler's node fencing is proof for the engine, exactly as its own fence-peer action.
             this.results.push({
               kind: 'fence-peer',
               resource: null,

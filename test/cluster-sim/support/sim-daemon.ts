@@ -36,12 +36,8 @@ import {
   type PeerRequester,
   type SystemPort,
 } from '../../../src/executor/index.js';
-import {
-  answerOutdateRequest,
-  fenceDelayMs,
-  outdateAnswerOfPeerOutcome,
-  serveFencePeer,
-} from '../../../src/fencing/index.js';
+import { answerOutdateRequest } from '../../../src/fencing/index.js';
+import { answerDrbdFencePeer } from '../../../src/daemon/drbd-fence-peer.js';
 import { FailureDetector, type MembershipEvent, type NodeReport } from '../../../src/membership/index.js';
 import type { PeerOperation, PeerReply } from '../../../src/membership/peer-protocol.js';
 import { renderEvents2Line } from '../../../src/sim/events2-format.js';
@@ -578,29 +574,21 @@ export class SimDaemon {
   }
 
   private async serveFencePeer(resource: string): Promise<number> {
-    // DRBD calls this handler when it promotes a disconnected node; when the engine has just fenced the
-    // silent peer for this very takeover, that proof answers DRBD at once (7: peer fenced).
-    if (this.memory.fence.status === 'succeeded' && !this.detector.view().reachable) return 7;
-    const localPrimaries =
-      this.lastObservation?.resources.filter((x) => x.drbd?.role === 'Primary').length ?? 0;
-    const peerPrimaries =
-      this.detector.view().report?.resources.filter((x) => x.role === 'Primary').length ?? 0;
-    const requester = this.executor.peer;
-    const answer = await serveFencePeer(resource, {
+    const view = this.detector.view();
+    const answer = await answerDrbdFencePeer(resource, {
+      memory: this.memory,
+      observation: this.lastObservation,
+      peerReachable: view.reachable,
+      peerReport: view.report,
       policy: this.policy.fencing,
+      delayMs: this.policy.fenceDelayMs,
+      deadtimeMs: HEARTBEAT.deadtimeMs,
+      localNode: this.name,
+      peerNode: other(this.name),
       clock: this.proc,
-      nodeFenceDelayMs: fenceDelayMs({
-        localPrimaries,
-        peerPrimaries,
-        delayMs: this.policy.fenceDelayMs,
-        localNode: this.name,
-        peerNode: other(this.name),
-      }),
-      outdatePeer: async (r) => {
-        const o = await requester.outdatePeer(r, this.proc.nowMs() + HEARTBEAT.deadtimeMs * 2);
-        return { answer: outdateAnswerOfPeerOutcome(o), detail: o.detail };
-      },
-      fenceNode: (reason) => this.executor.fence.fencePeer(reason, this.abort.signal),
+      peer: this.executor.peer,
+      fence: this.executor.fence,
+      signal: this.abort.signal,
       onFenced: () => {
         this.results.push({
           kind: 'fence-peer',
