@@ -15,6 +15,11 @@ export const REJECT_REASONS = [
   'bad-mac',
   /** Authenticated, but the layout or the JSON body is invalid. */
   'malformed',
+  /**
+   * Authenticated, but a numeric header field is outside what any sender of this build sends (a time
+   * below 0 or above 2^42 ms, a seq of 0, an integer above 2^53, linkSeq above seq, ...).
+   */
+  'invalid-field',
   /** Authenticated, but for another cluster name. */
   'wrong-cluster',
   /** Authenticated, but the sender is not our configured peer (includes our own name). */
@@ -27,14 +32,31 @@ export const REJECT_REASONS = [
   'replayed',
   /** The sequence number is older than the replay window. */
   'seq-too-old',
+  /**
+   * The sequence number is further ahead than the sender can have sent since the last accepted frame
+   * (elapsed time x its maximum send rate + slack): it would poison the replay window.
+   */
+  'seq-implausible',
   /** A request or response that does not echo our current incarnation (a replay from before our restart). */
   'unconfirmed',
 ] as const;
 
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
+/** Counters of one heartbeat link (index as in the configuration). */
+export interface LinkCounters {
+  /** Heartbeats handed to the link's socket. */
+  heartbeatsSent: number;
+  /** Confirmed heartbeats accepted on the link (the ones that count as proof of life). */
+  heartbeatsReceived: number;
+  /** Packets dropped on the link, by reason. */
+  readonly rejected: Record<RejectReason, number>;
+}
+
 /** Plain counters of the membership layer, for metrics (read them; never reset them). */
 export interface MembershipCounters {
+  /** Per link, in link order; the totals below add up these. */
+  readonly links: readonly LinkCounters[];
   /** Frames accepted, by type. */
   readonly accepted: { heartbeat: number; request: number; response: number };
   /**
@@ -57,19 +79,40 @@ export interface MembershipCounters {
     handled: number;
     /** Duplicates of a handled request answered from the cache. */
     duplicates: number;
+    /** Requests from the peer dropped unanswered because too many of its requests were still running. */
+    droppedBusy: number;
+    /** Authenticated responses matching no request of ours (late duplicates, or not ours): ignored. */
+    unmatchedResponses: number;
   };
 }
 
-/** A fresh set of counters, every field zero. */
-export function createCounters(): MembershipCounters {
-  const rejected = Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>;
+function zeroByReason(): Record<RejectReason, number> {
+  return Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>;
+}
+
+/** A fresh set of counters for `linkCount` links, every field zero. */
+export function createCounters(linkCount = 0): MembershipCounters {
+  const rejected = zeroByReason();
   return {
+    links: Array.from({ length: linkCount }, () => ({
+      heartbeatsSent: 0,
+      heartbeatsReceived: 0,
+      rejected: zeroByReason(),
+    })),
     accepted: { heartbeat: 0, request: 0, response: 0 },
     unconfirmedHeartbeats: 0,
     rejected,
     sent: { heartbeat: 0, request: 0, response: 0 },
     sendErrors: 0,
     encodeErrors: 0,
-    requests: { started: 0, answered: 0, timedOut: 0, handled: 0, duplicates: 0 },
+    requests: {
+      started: 0,
+      answered: 0,
+      timedOut: 0,
+      handled: 0,
+      duplicates: 0,
+      droppedBusy: 0,
+      unmatchedResponses: 0,
+    },
   };
 }

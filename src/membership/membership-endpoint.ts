@@ -5,6 +5,7 @@ import { err, ok, type Result } from '../common/result.js';
 import { Admission } from './admission.js';
 import { createCounters, type MembershipCounters } from './counters.js';
 import { FailureDetector, type DetectorMode } from './failure-detector.js';
+import { RateLimitedLog } from './rate-limited-log.js';
 import type { NodeReport } from './node-report.js';
 import type { PeerOperation, PeerReply, PeerRequestHandler } from './peer-protocol.js';
 import type { MembershipEvent, PeerView } from './peer-view.js';
@@ -55,6 +56,13 @@ export interface MembershipOptions {
   readonly onRequest?: PeerRequestHandler;
   /** How long a handled request's reply is kept for duplicates; default 300000. */
   readonly requestCacheTtlMs?: number;
+  /**
+   * Peer requests handled at once; more are dropped unanswered (the peer's retries get them in once
+   * one finishes). Default 16.
+   */
+  readonly maxConcurrentRequests?: number;
+  /** At most one log line per rejection reason per this many ms; default 10000. */
+  readonly rejectLogIntervalMs?: number;
 }
 
 /** Options of one peer request; durations in ms. */
@@ -87,7 +95,7 @@ interface LinkRuntime {
  */
 export class MembershipEndpoint {
   /** Plain counters for metrics (rejections by reason, frames sent, requests). */
-  readonly counters: MembershipCounters = createCounters();
+  readonly counters: MembershipCounters;
   private readonly detector: FailureDetector;
   private readonly admission: Admission;
   private readonly log: Logger;
@@ -98,6 +106,8 @@ export class MembershipEndpoint {
   private readonly listeners = new Set<(e: MembershipEvent) => void>();
   private readonly pending = new Map<string, PendingRequest>();
   private readonly cache: RequestCache;
+  private readonly rejectLog: RateLimitedLog;
+  private runningRequests = 0;
   private seq = 0;
   private requestCounter = 0;
   private running = false;
@@ -106,6 +116,8 @@ export class MembershipEndpoint {
 
   constructor(private readonly opts: MembershipOptions) {
     this.log = (opts.logger ?? silentLogger()).child({ module: 'membership' });
+    this.counters = createCounters(opts.links.length);
+    this.rejectLog = new RateLimitedLog(this.log, opts.rejectLogIntervalMs ?? 10_000);
     this.transport = opts.transport ?? udpTransport;
     this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.tickMs = opts.tickMs ?? Math.min(50, Math.max(10, Math.floor(opts.intervalMs / 4)));
@@ -126,6 +138,8 @@ export class MembershipEndpoint {
       peerName: opts.peerName,
       ourIncarnation: opts.incarnation,
       linkCount: opts.links.length,
+      // Heartbeats on every link, with room for requests, responses and handshake heartbeats.
+      maxSeqRatePerMs: (4 * opts.links.length) / opts.intervalMs,
     });
     this.cache = new RequestCache(opts.requestCacheTtlMs);
     this.links = opts.links.map(() => ({ socket: null, heartbeatSeq: 0, echo: null }));
@@ -245,8 +259,11 @@ export class MembershipEndpoint {
     const link = this.links[index];
     if (link === undefined) return;
     link.heartbeatSeq++;
-    if (this.send(index, { type: 'heartbeat', report: this.opts.getReport() }))
+    if (this.send(index, { type: 'heartbeat', report: this.opts.getReport() })) {
       this.counters.sent.heartbeat++;
+      const c = this.counters.links[index];
+      if (c !== undefined) c.heartbeatsSent++;
+    }
   }
 
   private sendOnLiveLinks(body: FrameBody): void {
@@ -287,10 +304,12 @@ export class MembershipEndpoint {
     if (!this.running) return;
     const now = this.opts.clock.nowMs();
     const decoded = decodeFrame(datagram, this.opts.key, this.maxFrameBytes);
-    const admitted = decoded.ok ? this.admission.admit(decoded.value, index) : decoded;
+    const admitted = decoded.ok ? this.admission.admit(decoded.value, index, now) : decoded;
     if (!admitted.ok) {
       this.counters.rejected[admitted.error]++;
-      this.log.debug({ link: index, bytes: datagram.length, reason: admitted.error }, 'packet rejected');
+      const c = this.counters.links[index];
+      if (c !== undefined) c.rejected[admitted.error]++;
+      this.rejectLog.warn(admitted.error, now, { link: index, bytes: datagram.length }, 'packet rejected');
       return;
     }
     const { frame, confirmed, newIncarnation } = admitted.value;
@@ -299,8 +318,11 @@ export class MembershipEndpoint {
     let rttSampleMs: number | null = null;
     if (frame.body.type === 'heartbeat') {
       link.echo = { sendTimeMs: frame.sendTimeMs, receivedAtMs: now };
-      if (confirmed) this.counters.accepted.heartbeat++;
-      else this.counters.unconfirmedHeartbeats++;
+      if (confirmed) {
+        this.counters.accepted.heartbeat++;
+        const c = this.counters.links[index];
+        if (c !== undefined) c.heartbeatsReceived++;
+      } else this.counters.unconfirmedHeartbeats++;
       if (confirmed && frame.echoSendTimeMs !== null && frame.echoSendTimeMs <= now) {
         const sample = now - frame.echoSendTimeMs - frame.echoHoldMs;
         if (sample >= 0) rttSampleMs = sample;
@@ -330,7 +352,11 @@ export class MembershipEndpoint {
       case 'response': {
         this.counters.accepted.response++;
         const p = this.pending.get(frame.body.id);
-        if (p === undefined) return; // a duplicate answer, or one after the deadline
+        if (p === undefined) {
+          // A duplicate answer, one after the deadline, or one to a request we never sent: never acted on.
+          this.counters.requests.unmatchedResponses++;
+          return;
+        }
         this.counters.requests.answered++;
         this.settle(p, ok(frame.body.reply));
         return;
@@ -348,7 +374,19 @@ export class MembershipEndpoint {
         this.counters.sent.response++;
       return;
     }
+    if (this.runningRequests >= (this.opts.maxConcurrentRequests ?? 16)) {
+      // Bounded work and memory under a flood of fresh ids; a genuine requester retries the same id.
+      this.counters.requests.droppedBusy++;
+      this.rejectLog.warn(
+        'requests-busy',
+        this.opts.clock.nowMs(),
+        { id, op: op.kind, running: this.runningRequests },
+        'peer request dropped, too many running',
+      );
+      return;
+    }
     this.counters.requests.handled++;
+    this.runningRequests++;
     this.cache.begin(key, this.opts.clock.nowMs());
     this.log.info({ id, op, incarnation }, 'peer request');
     const handler = this.opts.onRequest;
@@ -369,6 +407,7 @@ export class MembershipEndpoint {
               report: null,
             }));
     void run.then((raw) => {
+      this.runningRequests--;
       // Keep the reply within what the wire format accepts, whatever the handler returned.
       const reply: PeerReply = {
         ...raw,

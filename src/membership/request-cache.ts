@@ -42,8 +42,12 @@ export class RequestCache {
   }
 
   private prune(nowMs: number): void {
-    for (const [k, e] of this.entries)
-      if (e.state === 'done' && nowMs - e.atMs > this.ttlMs) this.entries.delete(k);
+    // Done entries sit in the order they finished (finish re-inserts), so the expired ones come first.
+    for (const [k, e] of this.entries) {
+      if (e.state !== 'done') continue;
+      if (nowMs - e.atMs <= this.ttlMs) break;
+      this.entries.delete(k);
+    }
     if (this.entries.size < this.maxEntries) return;
     // Oldest first (Map keeps insertion order); pending entries stay, their handlers still run.
     for (const [k, e] of this.entries) {

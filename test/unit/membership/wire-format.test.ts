@@ -9,6 +9,7 @@ import {
   MAC_BYTES,
   type Frame,
 } from '../../../src/membership/wire-format.js';
+import { MAX_WIRE_TIME_MS } from '../../../src/membership/frame-fields.js';
 
 const KEY = Buffer.from('an-example-shared-secret-of-32-b');
 
@@ -163,16 +164,84 @@ describe('wire format', () => {
     expect(decodeFrame(resign(type), KEY)).toEqual({ ok: false, error: 'malformed' });
     const seq0 = Buffer.from(bytes);
     seq0.fill(0, 16, 24);
-    expect(decodeFrame(resign(seq0), KEY)).toEqual({ ok: false, error: 'malformed' });
+    expect(decodeFrame(resign(seq0), KEY)).toEqual({ ok: false, error: 'invalid-field' });
     const hugeInc = Buffer.from(bytes);
     hugeInc.fill(0xff, 8, 16);
-    expect(decodeFrame(resign(hugeInc), KEY)).toEqual({ ok: false, error: 'malformed' });
+    expect(decodeFrame(resign(hugeInc), KEY)).toEqual({ ok: false, error: 'invalid-field' });
     const badJson = Buffer.from(bytes);
     badJson[badJson.length - MAC_BYTES - 1] = 0x7b; // last body byte '}' -> '{'
     expect(decodeFrame(resign(badJson), KEY)).toEqual({ ok: false, error: 'malformed' });
     const nan = Buffer.from(bytes);
     nan.writeDoubleBE(Number.NaN, 24);
-    expect(decodeFrame(resign(nan), KEY)).toEqual({ ok: false, error: 'malformed' });
+    expect(decodeFrame(resign(nan), KEY)).toEqual({ ok: false, error: 'invalid-field' });
+  });
+
+  it('rejects authenticated frames whose numbers are out of range as invalid-field (issue 12.1)', () => {
+    const bytes = encoded();
+    const poke = (write: (b: Buffer) => void): Buffer => {
+      const b = Buffer.from(bytes);
+      write(b);
+      return resign(b);
+    };
+    const cases: [string, Buffer][] = [
+      ['sendTimeMs 1e15', poke((b) => b.writeDoubleBE(1e15, 24))],
+      ['sendTimeMs -5', poke((b) => b.writeDoubleBE(-5, 24))],
+      ['sendTimeMs Infinity', poke((b) => b.writeDoubleBE(Number.POSITIVE_INFINITY, 24))],
+      ['echoSendTimeMs -2', poke((b) => b.writeDoubleBE(-2, 48))],
+      ['echoSendTimeMs 1e15', poke((b) => b.writeDoubleBE(1e15, 48))],
+      ['echoHoldMs -1', poke((b) => b.writeDoubleBE(-1, 56))],
+      ['echoHoldMs 1e300', poke((b) => b.writeDoubleBE(1e300, 56))],
+      ['incarnation 0', poke((b) => b.fill(0, 8, 16))],
+      ['seq 2^63', poke((b) => b.writeBigUInt64BE(2n ** 63n, 16))],
+      ['linkSeq above seq', poke((b) => b.writeBigUInt64BE(43n, 32))],
+      ['echoIncarnation 2^60', poke((b) => b.writeBigUInt64BE(2n ** 60n, 40))],
+    ];
+    for (const [what, b] of cases)
+      expect({ what, r: decodeFrame(b, KEY) }).toEqual({ what, r: { ok: false, error: 'invalid-field' } });
+    expect(
+      decodeFrame(
+        poke((b) => b.writeDoubleBE(MAX_WIRE_TIME_MS, 24)),
+        KEY,
+      ).ok,
+    ).toBe(true);
+    expect(encodeFrame({ ...FRAME, sendTimeMs: 1e15 }, KEY)).toEqual({ ok: false, error: 'invalid-field' });
+  });
+
+  it('property: whatever decodes can be echoed (its sendTimeMs encodes as our echoSendTimeMs)', () => {
+    const valid = encoded();
+    const f64 = fc.oneof(
+      fc.double(),
+      fc.constantFrom(-1, 0, 1e15, -1e15, MAX_WIRE_TIME_MS, MAX_WIRE_TIME_MS + 1),
+    );
+    const u64 = fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.bigInt({ min: 0n, max: 100n }));
+    fc.assert(
+      fc.property(f64, f64, f64, u64, u64, u64, u64, (send, echoSend, hold, inc, seq, linkSeq, echoInc) => {
+        const b = Buffer.from(valid);
+        b.writeBigUInt64BE(inc, 8);
+        b.writeBigUInt64BE(seq, 16);
+        b.writeDoubleBE(send, 24);
+        b.writeBigUInt64BE(linkSeq, 32);
+        b.writeBigUInt64BE(echoInc, 40);
+        b.writeDoubleBE(echoSend, 48);
+        b.writeDoubleBE(hold, 56);
+        const r = decodeFrame(resign(b), KEY);
+        if (!r.ok) {
+          expect(r.error).toBe('invalid-field');
+          return;
+        }
+        const reply: Frame = {
+          ...FRAME,
+          incarnation: r.value.echoIncarnation === 0 ? 1 : r.value.echoIncarnation,
+          seq: r.value.seq,
+          linkSeq: r.value.linkSeq,
+          echoIncarnation: r.value.incarnation,
+          echoSendTimeMs: r.value.sendTimeMs,
+          echoHoldMs: r.value.echoHoldMs,
+        };
+        expect(encodeFrame(reply, KEY).ok).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('property: random bytes never throw and are rejected with a known reason', () => {
