@@ -221,6 +221,7 @@ export class Daemon {
       getReport: () => this.report,
       onRequest: (op) => this.answerPeer(op),
     });
+    this.metrics.observeMembership(this.membership.counters);
     this.executor = this.buildExecutor();
     this.loop = new SerializedLoop({
       clock: this.clock,

@@ -8,6 +8,7 @@ import {
   type DiskState,
   type Role,
 } from '../drbd/types.js';
+import { REJECT_REASONS, type MembershipCounters } from '../membership/index.js';
 import type { DeliveryReport } from '../notify/delivery.js';
 
 /** Seconds buckets for action durations: promote takes ~100 ms, a fence handler or umount can take a minute. */
@@ -29,24 +30,41 @@ export interface ResourceMetricsState {
  */
 export class SentinelMetrics {
   readonly registry = new Registry();
+  /** The membership's own counters, read at scrape time (one bookkeeping, never copied). */
+  private membership: {
+    readonly counters: MembershipCounters;
+    readonly linkName: (i: number) => string;
+  } | null = null;
 
-  private readonly heartbeatsSent = new Counter({
+  private readonly heartbeatsSent: Counter<'link'> = new Counter({
     name: 'drbd_sentinel_heartbeat_packets_sent_total',
     help: 'Heartbeat packets sent, per link',
     labelNames: ['link'] as const,
     registers: [this.registry],
+    collect: () =>
+      this.fromMembership(this.heartbeatsSent, (c, link) =>
+        this.heartbeatsSent.inc({ link }, c.heartbeatsSent),
+      ),
   });
-  private readonly heartbeatsReceived = new Counter({
+  private readonly heartbeatsReceived: Counter<'link'> = new Counter({
     name: 'drbd_sentinel_heartbeat_packets_received_total',
-    help: 'Authenticated heartbeat packets accepted, per link',
+    help: 'Authenticated heartbeat packets accepted (confirmed), per link',
     labelNames: ['link'] as const,
     registers: [this.registry],
+    collect: () =>
+      this.fromMembership(this.heartbeatsReceived, (c, link) =>
+        this.heartbeatsReceived.inc({ link }, c.heartbeatsReceived),
+      ),
   });
-  private readonly heartbeatsRejected = new Counter({
+  private readonly packetsRejected: Counter<'link' | 'reason'> = new Counter({
     name: 'drbd_sentinel_heartbeat_packets_rejected_total',
-    help: 'Heartbeat packets dropped, per link and reason (bad-mac, replay, malformed, wrong-cluster, ...)',
+    help: 'Packets dropped on a heartbeat link, per link and reason (bad-mac, replayed, invalid-field, ...)',
     labelNames: ['link', 'reason'] as const,
     registers: [this.registry],
+    collect: () =>
+      this.fromMembership(this.packetsRejected, (c, link) => {
+        for (const reason of REJECT_REASONS) this.packetsRejected.inc({ link, reason }, c.rejected[reason]);
+      }),
   });
   private readonly linkUp = new Gauge({
     name: 'drbd_sentinel_link_up',
@@ -155,14 +173,26 @@ export class SentinelMetrics {
     this.openAlerts.set(0);
   }
 
-  heartbeatSent(link: string): void {
-    this.heartbeatsSent.inc({ link });
+  /**
+   * Exports the membership's counters (per link: heartbeats sent, received, packets rejected by reason)
+   * at every scrape. `linkName` must match the `link` label of `setLink` (the daemon uses `link<index>`).
+   */
+  observeMembership(
+    counters: MembershipCounters,
+    linkName: (index: number) => string = (i) => `link${i}`,
+  ): void {
+    this.membership = { counters, linkName };
   }
-  heartbeatReceived(link: string): void {
-    this.heartbeatsReceived.inc({ link });
-  }
-  heartbeatRejected(link: string, reason: string): void {
-    this.heartbeatsRejected.inc({ link, reason });
+
+  /** Replaces `metric`'s series by the membership's current values (a counter only ever grows there). */
+  private fromMembership<L extends string>(
+    metric: Counter<L>,
+    set: (c: MembershipCounters['links'][number], link: string) => void,
+  ): void {
+    const m = this.membership;
+    if (m === null) return;
+    metric.reset();
+    m.counters.links.forEach((c, i) => set(c, m.linkName(i)));
   }
   setLink(link: string, up: boolean, rttMs: number | null): void {
     this.linkUp.set({ link }, up ? 1 : 0);

@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createCounters, REJECT_REASONS } from '../../../src/membership/index.js';
 import { SentinelMetrics, startMetricsServer, type MetricsServer } from '../../../src/metrics/index.js';
 
 let server: MetricsServer | undefined;
@@ -9,12 +10,35 @@ afterEach(async () => {
 });
 
 describe('SentinelMetrics', () => {
+  it('reads the membership counters at every scrape: every link and reason, zeros included', async () => {
+    const m = new SentinelMetrics();
+    const counters = createCounters(2);
+    m.observeMembership(counters);
+    const sample = async (line: string): Promise<boolean> =>
+      (await m.registry.metrics()).split('\n').includes(line);
+    expect(
+      await sample('drbd_sentinel_heartbeat_packets_rejected_total{link="link1",reason="seq-implausible"} 0'),
+    ).toBe(true);
+    for (const reason of REJECT_REASONS)
+      expect(
+        await sample(`drbd_sentinel_heartbeat_packets_rejected_total{link="link0",reason="${reason}"} 0`),
+      ).toBe(true);
+    counters.links[1]!.rejected['invalid-field'] = 7;
+    counters.links[1]!.heartbeatsSent = 3;
+    expect(
+      await sample('drbd_sentinel_heartbeat_packets_rejected_total{link="link1",reason="invalid-field"} 7'),
+    ).toBe(true);
+    expect(await sample('drbd_sentinel_heartbeat_packets_sent_total{link="link1"} 3')).toBe(true);
+    expect(await sample('drbd_sentinel_heartbeat_packets_received_total{link="link0"} 0')).toBe(true);
+  });
+
   it('exposes the daemon metrics with bounded labels', async () => {
     const m = new SentinelMetrics({ node: 'alpha', version: '0.1.0' });
-    m.heartbeatSent('lan');
-    m.heartbeatSent('lan');
-    m.heartbeatReceived('lan');
-    m.heartbeatRejected('lan', 'bad-mac');
+    const counters = createCounters(2);
+    m.observeMembership(counters, (i) => ['lan', 'crossover'][i] ?? '?');
+    counters.links[0]!.heartbeatsSent = 2;
+    counters.links[0]!.heartbeatsReceived = 1;
+    counters.links[0]!.rejected['bad-mac'] = 1;
     m.setLink('lan', true, 0.5);
     m.setLink('crossover', false, null);
     m.setPeerReachable(true);
