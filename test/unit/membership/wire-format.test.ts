@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { REJECT_REASONS } from '../../../src/membership/counters.js';
 import {
   decodeFrame,
@@ -10,6 +10,7 @@ import {
   type Frame,
 } from '../../../src/membership/wire-format.js';
 import { MAX_WIRE_TIME_MS } from '../../../src/membership/frame-fields.js';
+import { heartbeatBodySchema } from '../../../src/membership/wire-schemas.js';
 
 const KEY = Buffer.from('an-example-shared-secret-of-32-b');
 
@@ -152,6 +153,32 @@ describe('wire format', () => {
     };
     expect(encodeFrame(big, KEY, 512)).toEqual({ ok: false, error: 'too-large' });
     expect(encodeFrame({ ...FRAME, seq: -1 }, KEY)).toEqual({ ok: false, error: 'invalid-field' });
+  });
+
+  it('rejects by size and magic before computing a MAC, and by MAC before parsing anything', () => {
+    // A key createHmac cannot use: any MAC computation would throw.
+    const noKey = null as unknown as Buffer;
+    expect(decodeFrame(Buffer.alloc(9000, 1), noKey)).toEqual({ ok: false, error: 'oversized' });
+    expect(decodeFrame(Buffer.alloc(20, 1), noKey)).toEqual({ ok: false, error: 'too-short' });
+    expect(decodeFrame(Buffer.alloc(300, 1), noKey)).toEqual({ ok: false, error: 'bad-magic' });
+    const version = Buffer.from(encoded());
+    version[4] = 2;
+    expect(decodeFrame(version, noKey)).toEqual({ ok: false, error: 'bad-version' });
+    const parse = vi.spyOn(JSON, 'parse');
+    const schema = vi.spyOn(heartbeatBodySchema, 'safeParse');
+    try {
+      const forged = Buffer.from(encoded());
+      forged[forged.length - 1] = (forged[forged.length - 1] ?? 0) ^ 1;
+      expect(decodeFrame(forged, KEY)).toEqual({ ok: false, error: 'bad-mac' });
+      expect(decodeFrame(encoded(), Buffer.from('another key'))).toEqual({ ok: false, error: 'bad-mac' });
+      expect(parse).not.toHaveBeenCalled();
+      expect(schema).not.toHaveBeenCalled();
+      expect(decodeFrame(encoded(), KEY).ok).toBe(true);
+      expect(schema).toHaveBeenCalledTimes(1);
+    } finally {
+      parse.mockRestore();
+      schema.mockRestore();
+    }
   });
 
   it('rejects authenticated frames with a bad layout or body as malformed', () => {
