@@ -77,7 +77,7 @@ describe('hostile but correctly signed frames (issue 12)', () => {
     const forged = { ...f, seq: f.seq + 1, linkSeq: 1 };
     injectRaw(0, { ...forged, link: 0 }, (buf) => buf.writeDoubleBE(1e15, 24));
     injectRaw(1, { ...forged, link: 1, seq: f.seq + 2 }, (buf) => buf.writeDoubleBE(-5, 24));
-    injectRaw(0, { ...forged, seq: f.seq + 3 }, (buf) => buf.writeDoubleBE(-3, 56)); // echoHoldMs
+    injectRaw(0, { ...forged, link: 0, seq: f.seq + 3 }, (buf) => buf.writeDoubleBE(-3, 56)); // echoHoldMs
     for (let i = 0; i < 15; i++) {
       clock.advance(200);
       expect(a.view().links.map((l) => l.state)).toEqual(['up', 'up']);
