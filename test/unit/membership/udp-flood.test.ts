@@ -33,9 +33,9 @@ describe('a flood against a live pair', () => {
     const p = await startUdpPair(63, { rejectLogIntervalMs: LOG_INTERVAL_MS });
     pair = p;
     await until(
-      () => p.alpha.view().reachable && p.bravo.view().reachable,
+      () => [p.alpha, p.bravo].every((ep) => ep.view().links.every((l) => l.state === 'up')),
       5000,
-      'the pair to see each other',
+      'every link up on both sides',
     );
 
     // Half garbage (no magic), half well-formed frames signed with another key: the two cheap rejections.

@@ -30,6 +30,8 @@ beforeAll(async () => {
 });
 afterAll(() => pair.stop());
 
+const allUp = (): boolean =>
+  [pair.alpha, pair.bravo].every((ep) => ep.view().links.every((l) => l.state === 'up'));
 const rejected = (): Record<RejectReason, number> => ({ ...pair.alpha.counters.rejected });
 
 /** What must not change: reachability, the peer's incarnation and report, every link up. */
@@ -63,6 +65,8 @@ function signed(frame: Frame, key = PAIR_KEY): Buffer {
 
 /** Sends `datagram` to alpha's `link`, waits until it is counted, checks that only `reason` moved. */
 async function expectDropped(reason: RejectReason, link: number, datagram: Buffer): Promise<void> {
+  // Compare against a settled view: right after start (or under load) a link may still be coming up.
+  await until(allUp, 5000, 'every link up on both sides');
   const before = rejected();
   const viewBefore = stableView();
   const acceptedBefore = pair.alpha.counters.accepted;
