@@ -5,7 +5,7 @@ import { controlRequest, resolveControlSocket, type ControlCommandOptions } from
 import type { FenceControlCall } from '../fencing/fence-peer-client.js';
 import { fencePeerViaDaemon, unfencePeerViaDaemon } from '../fencing/fence-peer-client.js';
 import { parseDrbdHandlerEnv } from '../fencing/drbd-handler-env.js';
-import { CliExit, usageError } from './program-exit.js';
+import { CliExit } from './program-exit.js';
 
 /** Default wait for the daemon's answer: it covers the outdate request, the fence delay and the handler chain. */
 const DEFAULT_TIMEOUT = '120s';
@@ -24,12 +24,18 @@ function controlCall(socket: string): FenceControlCall {
   };
 }
 
+/**
+ * Bad options or a malformed DRBD environment exit 1, DRBD's "handler failed" (with resource-and-stonith I/O
+ * stays frozen), before anything is sent to the daemon. Never 2: the usual usage code is harmless to DRBD
+ * too, but 1 is the one code this handler documents for every failure; 3..7 are answers DRBD acts on.
+ */
 function setup(cmd: Command): { resource: string; socket: string; timeoutMs: number } {
   const opts = cmd.optsWithGlobals() as FenceOptions;
+  const name = cmd.name();
   const timeout = parseDurationMs(opts.timeout);
-  if (!timeout.ok) throw usageError(`--timeout: ${timeout.error}`);
+  if (!timeout.ok) throw new CliExit(EXIT.FAILURE, `${name}: --timeout: ${timeout.error}`);
   const env = parseDrbdHandlerEnv(process.env);
-  if (!env.ok) throw usageError(env.error);
+  if (!env.ok) throw new CliExit(EXIT.FAILURE, `${name}: ${env.error}; nothing was asked of the daemon`);
   return { resource: env.value.resource, socket: resolveControlSocket(opts), timeoutMs: timeout.value };
 }
 
@@ -55,7 +61,9 @@ Exit codes (DRBD's fence-peer protocol):
   5  the peer is unreachable on every link (only where fencing.policy is not stonith)
   6  the peer is Primary: refused (DRBD outdates this node's disk)
   7  the peer node was fenced (STONITH)
-  1  anything else: failure (with fencing resource-and-stonith DRBD keeps I/O frozen)`,
+  1  anything else: failure (with fencing resource-and-stonith DRBD keeps I/O frozen), including a
+     missing or malformed DRBD_RESOURCE, DRBD_MINOR, DRBD_PEER_NODE_ID or DRBD_PEER_ADDRESS
+     (then the daemon is not asked)`,
     )
     .action(async (_opts: unknown, cmd: Command) => {
       const { resource, socket, timeoutMs } = setup(cmd);
@@ -66,10 +74,16 @@ Exit codes (DRBD's fence-peer protocol):
   program
     .command('unfence-peer')
     .description(
-      'DRBD after-resync-target handler: tell the local daemon the resync finished (always exits 0)',
+      'DRBD after-resync-target handler: tell the local daemon the resync finished (exits 0 once it has a valid DRBD environment)',
     )
     .option('--socket <path>', 'control socket (default: control.socket of the configuration)')
     .option('--timeout <duration>', 'how long to wait for the daemon', '10s')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 whatever the daemon answered (DRBD only logs this handler); 1 a missing or malformed DRBD
+environment or --timeout (then the daemon is not asked).`,
+    )
     .action(async (_opts: unknown, cmd: Command) => {
       const { resource, socket, timeoutMs } = setup(cmd);
       const r = await unfencePeerViaDaemon(resource, controlCall(socket), timeoutMs);

@@ -3,12 +3,16 @@
 // Everything outside src/config/ imports from here.
 
 export {
+  firstInvalidUtf8,
   loadConfigFile,
+  MAX_CONFIG_BYTES,
   parseConfigText,
   type ConfigSource,
   type LoadedConfig,
   type ParseOptions,
 } from './load.js';
+export { openRegularFile, readRegularFile, type ReadFileRefusal } from './read-file.js';
+export { MAX_SECRET_FILE_BYTES, readSecretFile } from './secret-file.js';
 export { formatKeyPath, formatProblem, sortProblems, type ConfigProblem, type KeyPath } from './problem.js';
 export {
   FENCING_POLICIES,

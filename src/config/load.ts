@@ -1,9 +1,9 @@
-import { readFileSync, statSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { err, ok, type Result } from '../common/result.js';
 import { knownKeysAt } from './json-schema.js';
 import { makeLocator, valueAt, type Locator } from './locate.js';
+import { readRegularFile } from './read-file.js';
 import { formatKeyPath, sortProblems, type ConfigProblem, type KeyPath } from './problem.js';
 import { crossSectionFindings } from './rules.js';
 import { DEFAULT_SECRET_FILE, SentinelConfigSchema, type SentinelConfig } from './schema.js';
@@ -33,38 +33,81 @@ export interface ParseOptions {
   readonly secretFileCheck?: boolean;
 }
 
-/** Refuse absurdly large files: a configuration is a few KiB; a megabyte is the wrong file. */
-const MAX_CONFIG_BYTES = 1024 * 1024;
+/**
+ * Refuse absurdly large files: a configuration is a few KiB; a megabyte is the wrong file. Documented in
+ * docs/configuration.md.
+ */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** Deeper than this is not a configuration (the real one nests 4 levels): refused before the schema walks it. */
+export const MAX_CONFIG_DEPTH = 32;
+
+/** YAML alias expansions allowed when the document is converted (a "billion laughs" file needs millions). */
+const MAX_ALIAS_COUNT = 100;
 
 /**
  * Reads, parses and validates the configuration file: exactly the validation `run` performs at
  * startup and on SIGHUP, and `check-config` reports. Every problem is reported at once, located
- * by line and column. Reads files synchronously; never throws.
+ * by line and column. Reads only a regular file of at most 1 MiB (a FIFO or /dev/zero is refused, never
+ * waited on) in UTF-8. Reads files synchronously; never throws.
  */
 export function loadConfigFile(
   file: string,
   options: ParseOptions = {},
 ): Result<LoadedConfig, ConfigProblem[]> {
-  const at = (message: string): Result<LoadedConfig, ConfigProblem[]> =>
-    err([{ file, line: 1, col: 1, path: '(file)', message }]);
-  let text: string;
-  try {
-    const st = statSync(file);
-    if (st.isDirectory()) return at('cannot read the configuration file: it is a directory');
-    if (st.size > MAX_CONFIG_BYTES)
-      return at(`the configuration file is ${st.size} bytes: larger than 1 MiB, is it the right file?`);
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+  const at = (message: string, line = 1, col = 1): Result<LoadedConfig, ConfigProblem[]> =>
+    err([{ file, line, col, path: '(file)', message }]);
+  const read = readRegularFile(file, MAX_CONFIG_BYTES);
+  if (!read.ok) {
     const why =
-      code === 'ENOENT'
+      read.error.reason === 'not-found'
         ? 'it does not exist (choose another file with -c FILE)'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : (code ?? String(e));
+        : read.error.reason === 'too-large'
+          ? `${read.error.message}: is it the right file?`
+          : read.error.message;
     return at(`cannot read the configuration file: ${why}`);
   }
-  return parseConfigText(text, file, options);
+  const bytes = read.value.data;
+  const bad = firstInvalidUtf8(bytes);
+  if (bad !== null) {
+    const before = bytes.subarray(0, bad).toString('utf8').split('\n');
+    return at(
+      `the configuration file is not valid UTF-8 (byte 0x${(bytes[bad] ?? 0).toString(16).padStart(2, '0')} at offset ${bad})`,
+      before.length,
+      (before[before.length - 1]?.length ?? 0) + 1,
+    );
+  }
+  return parseConfigText(bytes.toString('utf8'), file, options);
+}
+
+/**
+ * Offset of the first byte that is not part of a well-formed UTF-8 sequence (overlong forms, surrogates and
+ * code points above U+10FFFF included), or null. Pure.
+ */
+export function firstInvalidUtf8(b: Uint8Array): number | null {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i] ?? 0;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    let n: number;
+    let min: number;
+    if (c >= 0xc2 && c <= 0xdf) [n, min] = [1, 0x80];
+    else if (c >= 0xe0 && c <= 0xef) [n, min] = [2, 0x800];
+    else if (c >= 0xf0 && c <= 0xf4) [n, min] = [3, 0x10000];
+    else return i;
+    let cp = c & (0x3f >> n);
+    for (let k = 1; k <= n; k++) {
+      const x = b[i + k];
+      if (x === undefined || (x & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (x & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += n + 1;
+  }
+  return null;
 }
 
 /**
@@ -77,7 +120,15 @@ export function parseConfigText(
   options: ParseOptions = {},
 ): Result<LoadedConfig, ConfigProblem[]> {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const tooDeep = `nested too deeply (a configuration nests a few levels; more than ${MAX_CONFIG_DEPTH} is refused)`;
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (e) {
+    // The parser recurses per nesting level: a deep enough document exhausts the stack.
+    const why = e instanceof RangeError ? tooDeep : String(e);
+    return err([{ file: fileName, line: 1, col: 1, path: '(yaml)', message: `YAML error: ${why}` }]);
+  }
   const locate = makeLocator(doc, lineCounter);
   const source: ConfigSource = { file: fileName, locate };
   const place = (path: KeyPath, message: string): ConfigProblem => ({
@@ -91,6 +142,11 @@ export function parseConfigText(
     const p = lineCounter.linePos(e.pos[0]);
     return { line: p.line, col: p.col };
   };
+  const overflow = doc.errors.find((e) => /call stack/i.test(e.message));
+  if (overflow !== undefined) {
+    // One problem, not one per level the parser gave up on.
+    return err([{ file: fileName, ...yamlPos(overflow), path: '(yaml)', message: `YAML error: ${tooDeep}` }]);
+  }
   if (doc.errors.length > 0) {
     return err(
       sortProblems(
@@ -105,9 +161,18 @@ export function parseConfigText(
   }
   let raw: unknown;
   try {
-    raw = doc.toJS({ maxAliasCount: 100 });
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
-    return err([{ file: fileName, line: 1, col: 1, path: '(yaml)', message: `YAML error: ${String(e)}` }]);
+    const why =
+      e instanceof RangeError
+        ? tooDeep
+        : /alias/i.test(String(e))
+          ? `too many alias expansions (more than ${MAX_ALIAS_COUNT}): refusing a document that expands exponentially`
+          : String(e);
+    return err([{ file: fileName, line: 1, col: 1, path: '(yaml)', message: `YAML error: ${why}` }]);
+  }
+  if (depthExceeds(raw, MAX_CONFIG_DEPTH)) {
+    return err([{ file: fileName, line: 1, col: 1, path: '(yaml)', message: `YAML error: ${tooDeep}` }]);
   }
 
   const problems: ConfigProblem[] = [];
@@ -130,11 +195,11 @@ export function parseConfigText(
     for (const m of secret.errors) problems.push(place(['cluster', 'secret-file'], m));
     for (const m of secret.warnings) warnings.push(place(['cluster', 'secret-file'], m));
   }
-  if (problems.length > 0 || !parsed.success) return err(dedupe(sortProblems(problems)));
+  if (problems.length > 0 || !parsed.success) return err(dedupe(sortProblems(problems.map(clipProblem))));
 
   const config = deepFreeze(parsed.data) as SentinelConfig;
   for (const w of configWarnings(config)) warnings.push(place(w.path, w.message));
-  return ok({ config, warnings: sortProblems(warnings), source });
+  return ok({ config, warnings: sortProblems(warnings.map(clipProblem)), source });
 }
 
 /** Turns one zod issue into located problems with operator-facing messages. */
@@ -199,6 +264,33 @@ function rawSecretFile(raw: unknown): string | undefined {
   if (cluster === null || typeof cluster !== 'object' || Array.isArray(cluster)) return undefined;
   const path = (cluster as Record<string, unknown>)['secret-file'] ?? DEFAULT_SECRET_FILE;
   return typeof path === 'string' && path.startsWith('/') ? path : undefined;
+}
+
+/** True when `root` nests containers deeper than `max` levels. Iterative: a deep value cannot overflow it. */
+function depthExceeds(root: unknown, max: number): boolean {
+  const stack: { v: unknown; depth: number }[] = [{ v: root, depth: 0 }];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    if (top.v === null || typeof top.v !== 'object') continue;
+    if (top.depth >= max) return true;
+    for (const x of Object.values(top.v)) stack.push({ v: x, depth: top.depth + 1 });
+  }
+  return false;
+}
+
+const LONG_QUOTED = /"([^"]{81,})"/g;
+const MAX_MESSAGE_CHARS = 1000;
+
+/**
+ * Problems quote offending values; a 900 KB string must not become a 900 KB log line. Long quoted values are
+ * cut to their start and length, and the message as a whole is bounded. Pure.
+ */
+function clipProblem(p: ConfigProblem): ConfigProblem {
+  let m = p.message.replace(
+    LONG_QUOTED,
+    (_all, v: string) => `"${v.slice(0, 40)}..." (${v.length} characters)`,
+  );
+  if (m.length > MAX_MESSAGE_CHARS) m = `${m.slice(0, MAX_MESSAGE_CHARS)}... (${m.length} characters)`;
+  return m === p.message ? p : { ...p, message: m };
 }
 
 function firstLine(s: string): string {

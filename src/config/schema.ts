@@ -39,7 +39,7 @@ const nodeName = z
 
 // DRBD refuses empty names, "/", spaces and control characters, and drbdadm reserves "all".
 // A conservative set keeps names safe in file names, journal lines and environment variables.
-const RESOURCE_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,62}$/;
+export const RESOURCE_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,62}$/;
 const resourceName = z
   .string({ error: (iss) => `expected a DRBD resource name, got ${describeInput(iss.input)}` })
   .regex(

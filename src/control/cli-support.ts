@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { EXIT } from '../common/errors.js';
 import { CliExit } from '../cli/program-exit.js';
+import { MAX_CONFIG_BYTES, readRegularFile } from '../config/index.js';
 import { controlRequest, type ControlClientError } from './client.js';
 import {
   DEFAULT_CONTROL_SOCKET,
@@ -23,8 +23,11 @@ export function resolveControlSocket(options: {
 }): string {
   if (options.socket !== undefined && options.socket !== '') return options.socket;
   if (options.config === undefined) return DEFAULT_CONTROL_SOCKET;
+  // Only a regular file is read: `status -c` on a FIFO or /dev/zero must not hang the CLI.
+  const read = readRegularFile(options.config, MAX_CONFIG_BYTES);
+  if (!read.ok) return DEFAULT_CONTROL_SOCKET;
   try {
-    const doc = parseYaml(readFileSync(options.config, 'utf8')) as unknown;
+    const doc = parseYaml(read.value.data.toString('utf8')) as unknown;
     const control = (doc as { control?: unknown } | null)?.control;
     const socket = (control as { socket?: unknown } | null | undefined)?.socket;
     if (typeof socket === 'string' && socket.startsWith('/')) return socket;

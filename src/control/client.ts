@@ -41,7 +41,9 @@ export function controlRequest<K extends ControlOp>(
   return new Promise((resolve) => {
     let settled = false;
     let buffer = '';
-    const socket = connect(socketPath);
+    let socket = connect(socketPath);
+    let connected = false;
+    let retryDelayMs = 5;
     const finish = (r: Result<ControlResults[K], ControlClientError>) => {
       if (settled) return;
       settled = true;
@@ -53,8 +55,30 @@ export function controlRequest<K extends ControlOp>(
       () => finish(err({ kind: 'timeout', message: `no answer from the daemon within ${timeoutMs}ms` })),
       timeoutMs,
     );
-    socket.on('connect', () => socket.write(formatRequestLine(request, requestId)));
-    socket.on('error', (e: NodeJS.ErrnoException) => {
+    const attach = () => {
+      socket.on('connect', onConnect);
+      socket.on('error', onError);
+      socket.on('data', onData);
+      socket.on('close', onClose);
+    };
+    const onConnect = () => {
+      connected = true;
+      socket.write(formatRequestLine(request, requestId));
+    };
+    const onError = (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EAGAIN' && !connected && !settled) {
+        // The daemon's listen backlog is full (a burst of clients): it is running, try again shortly.
+        socket.removeAllListeners();
+        socket.on('error', () => {});
+        socket.destroy();
+        setTimeout(() => {
+          if (settled) return;
+          socket = connect(socketPath);
+          attach();
+        }, retryDelayMs).unref();
+        retryDelayMs = Math.min(retryDelayMs * 2, 200);
+        return;
+      }
       if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED')
         finish(
           err({
@@ -68,8 +92,8 @@ export function controlRequest<K extends ControlOp>(
         finish(
           err({ kind: 'not-running', message: `cannot reach the daemon on ${socketPath}: ${e.message}` }),
         );
-    });
-    socket.on('data', (chunk: Buffer) => {
+    };
+    const onData = (chunk: Buffer) => {
       buffer += chunk.toString('utf8');
       const nl = buffer.indexOf('\n');
       if (nl < 0) {
@@ -85,9 +109,9 @@ export function controlRequest<K extends ControlOp>(
       if (!response.ok)
         return finish(err({ kind: 'remote', code: response.error.code, message: response.error.message }));
       finish({ ok: true, value: response.result as ControlResults[K] });
-    });
-    socket.on('close', () =>
-      finish(err({ kind: 'protocol', message: 'the daemon closed the connection without answering' })),
-    );
+    };
+    const onClose = () =>
+      finish(err({ kind: 'protocol', message: 'the daemon closed the connection without answering' }));
+    attach();
   });
 }

@@ -1,4 +1,4 @@
-import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { sentinelError, type SentinelError } from '../common/errors.js';
@@ -43,6 +43,11 @@ export interface ControlServerOptions {
   readonly maxRequestBytes?: number;
   /** Connections idle (no request pending) for this long are closed; default 60 s. */
   readonly idleTimeoutMs?: number;
+  /**
+   * Time a client has to complete a request line, from connect and from the first byte of each later line;
+   * default REQUEST_TIMEOUT_MS. Tests shorten it.
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 export interface ControlServer {
@@ -50,6 +55,15 @@ export interface ControlServer {
   /** Stops listening, closes connections and removes the socket file. */
   close(): Promise<void>;
 }
+
+/** Default time a client has from connect (or from the first byte of a line) to its newline. */
+export const REQUEST_TIMEOUT_MS = 5_000;
+
+/**
+ * Pending connections the kernel queues before connect() fails with EAGAIN (capped by
+ * net.core.somaxconn, 4096 on current kernels); the client also retries EAGAIN briefly.
+ */
+export const CONTROL_LISTEN_BACKLOG = 4096;
 
 /**
  * Answers one request with the daemon's handler (exported for in-process use and tests). Never throws.
@@ -109,6 +123,23 @@ export async function startControlServer(
       sentinelError('E_CONTROL', `cannot create the directory of ${path}: ${(e as Error).message}`, e),
     );
   }
+  try {
+    const parent = statSync(dirname(path));
+    // SAFETY: "Unknown is never dead". Whoever may write the socket's directory can replace the socket and
+    // answer the DRBD fence-peer handler "peer outdated" in the daemon's place; a sticky directory (/tmp) only
+    // lets owners remove their own files.
+    if ((parent.mode & 0o022) !== 0 && (parent.mode & 0o1000) === 0)
+      return err(
+        sentinelError(
+          'E_CONTROL',
+          `the directory of ${path} is writable by group or others (mode ${(parent.mode & 0o7777).toString(8)}): anyone could replace the control socket; chmod go-w ${dirname(path)}`,
+        ),
+      );
+  } catch (e) {
+    return err(
+      sentinelError('E_CONTROL', `cannot stat the directory of ${path}: ${(e as Error).message}`, e),
+    );
+  }
   let existing: ReturnType<typeof lstatSync> | undefined;
   try {
     existing = lstatSync(path);
@@ -135,6 +166,7 @@ export async function startControlServer(
     }
   }
 
+  const requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const connections = new Set<Socket>();
   const server: Server = createServer((socket) => {
     connections.add(socket);
@@ -146,31 +178,59 @@ export async function startControlServer(
     let buffer = Buffer.alloc(0);
     let chain: Promise<void> = Promise.resolve();
     let pending = 0;
+    let closing = false;
     const reply = (response: ControlResponse) => {
       if (!socket.destroyed) socket.write(formatResponseLine(response));
     };
+    /** Answers with an error, logs why, and hangs up once the answers already due are sent. */
+    const refuse = (reason: 'request-too-large' | 'request-timeout', message: string) => {
+      if (closing) return;
+      closing = true;
+      clearTimeout(lineTimer);
+      log?.warn({ code: 'E_CONTROL', reason }, `control request refused: ${message}`);
+      buffer = Buffer.alloc(0);
+      socket.pause();
+      void chain.then(() => {
+        reply({ v: CONTROL_PROTOCOL_VERSION, id: null, ok: false, error: { code: 'E_CONTROL', message } });
+        socket.end();
+      });
+    };
+    // SAFETY: none; resource bound. A client that never completes its line (slow loris, a stuck script)
+    // would hold a connection forever: from connect, and from the first byte of each later line, it has
+    // requestTimeoutMs to send the newline.
+    let lineTimer: NodeJS.Timeout | undefined;
+    const armLineTimer = () => {
+      clearTimeout(lineTimer);
+      lineTimer = setTimeout(
+        () => refuse('request-timeout', `request line not completed within ${requestTimeoutMs}ms`),
+        requestTimeoutMs,
+      );
+      lineTimer.unref();
+    };
+    armLineTimer();
+    socket.on('close', () => clearTimeout(lineTimer));
     socket.on('data', (chunk: Buffer) => {
+      if (closing) return;
+      if (buffer.length === 0 && lineTimer === undefined) armLineTimer();
       buffer = Buffer.concat([buffer, chunk]);
       for (;;) {
         const nl = buffer.indexOf(0x0a);
         if (nl < 0) break;
+        if (nl > maxBytes) return refuse('request-too-large', `request longer than ${maxBytes} bytes`);
         const line = buffer.subarray(0, nl).toString('utf8').trim();
         buffer = buffer.subarray(nl + 1);
+        clearTimeout(lineTimer);
+        lineTimer = undefined;
+        if (buffer.length > 0) armLineTimer();
         if (line.length === 0) continue;
-        if (nl > maxBytes) {
-          reply({
-            v: CONTROL_PROTOCOL_VERSION,
-            id: null,
-            ok: false,
-            error: { code: 'E_CONTROL', message: `request longer than ${maxBytes} bytes` },
-          });
-          continue;
-        }
         const parsed = parseRequestLine(line);
         pending++;
         chain = chain.then(async () => {
           if (!parsed.ok) {
-            log?.warn({ code: 'E_CONTROL', detail: parsed.error.error.message }, 'malformed control request');
+            log?.warn(
+              { code: 'E_CONTROL', reason: 'malformed-request', detail: parsed.error.error.message },
+              'malformed control request',
+            );
             reply({ v: CONTROL_PROTOCOL_VERSION, id: parsed.error.id, ok: false, error: parsed.error.error });
           } else {
             // Operator actions are worth the log; status polls (monitoring, the CLI) would flood it.
@@ -181,17 +241,8 @@ export async function startControlServer(
           pending--;
         });
       }
-      if (buffer.length > maxBytes) {
-        // SAFETY: none; resource bound. An endless line would grow memory without limit: answer and hang up.
-        reply({
-          v: CONTROL_PROTOCOL_VERSION,
-          id: null,
-          ok: false,
-          error: { code: 'E_CONTROL', message: `request longer than ${maxBytes} bytes` },
-        });
-        buffer = Buffer.alloc(0);
-        void chain.then(() => socket.end());
-      }
+      // SAFETY: none; resource bound. An endless line would grow memory without limit: answer and hang up.
+      if (buffer.length > maxBytes) refuse('request-too-large', `request longer than ${maxBytes} bytes`);
     });
   });
 
@@ -208,7 +259,7 @@ export async function startControlServer(
       // process.umask is unavailable in worker threads; the chmod below still applies
     }
     try {
-      server.listen(path, () => resolve(ok(undefined)));
+      server.listen({ path, backlog: CONTROL_LISTEN_BACKLOG }, () => resolve(ok(undefined)));
     } finally {
       if (previousUmask !== null) process.umask(previousUmask);
     }

@@ -14,11 +14,13 @@ import { CliExit } from '../../../src/cli/program-exit.js';
 let dir: string;
 let server: Server | null = null;
 let received: Record<string, unknown>[] = [];
+let connections = 0;
 const savedEnv = { ...process.env };
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'sentinel-fencecli-'));
   received = [];
+  connections = 0;
   process.env.DRBD_RESOURCE = 'r0';
   process.env.DRBD_MINOR = '1';
   process.env.DRBD_PEER_ADDRESS = '10.77.0.2';
@@ -35,6 +37,7 @@ afterEach(async () => {
 async function fakeDaemon(answer: (req: Record<string, unknown>) => object | null): Promise<string> {
   const path = join(dir, 'control.sock');
   server = createServer((socket) => {
+    connections++;
     let buf = '';
     socket.on('data', (chunk) => {
       buf += chunk.toString('utf8');
@@ -119,11 +122,81 @@ describe('drbd-sentinel fence-peer', () => {
     expect(r.message).toMatch(/no answer/);
   });
 
-  it('is a usage error without DRBD_RESOURCE', async () => {
+  it('exits 1 without DRBD_RESOURCE (never 2..7), and asks nothing', async () => {
     delete process.env.DRBD_RESOURCE;
-    const r = await cli('fence-peer', '--socket', join(dir, 'nobody.sock'));
-    expect(r.code).toBe(2);
-    expect(r.message).toContain('DRBD_RESOURCE');
+    const socket = await fakeDaemon(result(4, 'must not be asked'));
+    const r = await cli('fence-peer', '--socket', socket);
+    expect(r.code).toBe(1);
+    expect(r.message).toBe(
+      'fence-peer: DRBD_RESOURCE is not set: run this command as DRBD handler; nothing was asked of the daemon',
+    );
+    expect(connections).toBe(0);
+  });
+});
+
+const BAD_ENV: readonly (readonly [string, Record<string, string>, string])[] = [
+  ['an empty DRBD_RESOURCE', { DRBD_RESOURCE: '' }, 'DRBD_RESOURCE is not set'],
+  [
+    'a DRBD_RESOURCE with a newline',
+    { DRBD_RESOURCE: 'r0\nr1' },
+    'DRBD_RESOURCE is not a DRBD resource name: "r0\\nr1"',
+  ],
+  ['a 10 KB DRBD_RESOURCE', { DRBD_RESOURCE: 'r'.repeat(10_000) }, '(10000 characters)'],
+  ['a DRBD_RESOURCE with a slash', { DRBD_RESOURCE: '../r0' }, 'not a DRBD resource name'],
+  ['a DRBD_RESOURCE with a space', { DRBD_RESOURCE: 'r0 r1' }, 'not a DRBD resource name'],
+  ['a DRBD_RESOURCE that looks like an option', { DRBD_RESOURCE: '-all' }, 'not a DRBD resource name'],
+  ['a garbage DRBD_MINOR', { DRBD_MINOR: '1; rm -rf /' }, 'DRBD_MINOR is not a number: "1; rm -rf /"'],
+  ['a negative DRBD_MINOR', { DRBD_MINOR: '-1' }, 'DRBD_MINOR is not a number'],
+  ['a huge DRBD_MINOR', { DRBD_MINOR: '9'.repeat(30) }, 'DRBD_MINOR is not a number'],
+  ['a garbage DRBD_MINOR_0', { DRBD_MINOR: '', DRBD_MINOR_0: 'x' }, 'DRBD_MINOR_0 is not a number'],
+  ['a garbage DRBD_PEER_NODE_ID', { DRBD_PEER_NODE_ID: 'one' }, 'DRBD_PEER_NODE_ID is not a number'],
+  [
+    'a garbage DRBD_PEER_ADDRESS',
+    { DRBD_PEER_ADDRESS: '10.77.0.2\nx' },
+    'DRBD_PEER_ADDRESS is not an IP address',
+  ],
+  [
+    'a host name as DRBD_PEER_ADDRESS',
+    { DRBD_PEER_ADDRESS: 'bravo' },
+    'DRBD_PEER_ADDRESS is not an IP address',
+  ],
+  [
+    'a 10 KB DRBD_PEER_ADDRESS',
+    { DRBD_PEER_ADDRESS: '1'.repeat(10_000) },
+    'DRBD_PEER_ADDRESS is not an IP address',
+  ],
+];
+
+describe('fence-peer and unfence-peer with a malformed DRBD environment', () => {
+  it.each(BAD_ENV)('%s: exit 1, a clear message, the daemon is never asked', async (_name, env, message) => {
+    const socket = await fakeDaemon(result(4, 'must not be asked'));
+    Object.assign(process.env, env);
+    for (const command of ['fence-peer', 'unfence-peer']) {
+      const r = await cli(command, '--socket', socket);
+      expect(r.code, command).toBe(1);
+      expect(r.message).toContain(`${command}: `);
+      expect(r.message).toContain(message);
+      expect(r.message).toContain('nothing was asked of the daemon');
+      expect(r.message.length).toBeLessThan(300);
+    }
+    expect(connections).toBe(0);
+    expect(received).toEqual([]);
+  });
+
+  it('a bad --timeout exits 1 (not a usage code DRBD could mistake), the daemon is never asked', async () => {
+    const socket = await fakeDaemon(result(4, 'must not be asked'));
+    const r = await cli('fence-peer', '--socket', socket, '--timeout', 'soon');
+    expect(r.code).toBe(1);
+    expect(r.message).toContain('--timeout');
+    expect(connections).toBe(0);
+  });
+
+  it('an IPv6 DRBD_PEER_ADDRESS and an empty one are accepted', async () => {
+    const socket = await fakeDaemon(result(4, 'peer disk outdated'));
+    for (const address of ['fd00::2', '']) {
+      process.env.DRBD_PEER_ADDRESS = address;
+      expect((await cli('fence-peer', '--socket', socket)).code).toBe(4);
+    }
   });
 });
 
