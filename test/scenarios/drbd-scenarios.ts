@@ -449,6 +449,70 @@ export const diskFailure: Scenario = {
   ],
 };
 
+const FENCING_CONF = ['-c', '/etc/drbd-fencing.conf'] as const;
+
+export const bothPowerLoss: Scenario = {
+  name: 'both-power-loss',
+  description:
+    'fencing resource-only: the Primary loses power, then the Secondary; each comes back alone Consistent; the rejoin makes both UpToDate',
+  setup: 'reset',
+  steps: [
+    ...(['alpha', 'bravo'] as const).map((n) =>
+      run(n, 'switch on resource-level fencing', ['drbdadm', ...FENCING_CONF, 'adjust', 'r0'], {
+        expect: { exitCode: 0 },
+      }),
+    ),
+    sh(
+      'alpha',
+      'write into a few activity-log extents',
+      'for i in 1 2 3; do dd if=/dev/urandom of=/dev/drbd1 bs=4k count=4 seek=$((i * 1024)) oflag=direct 2>/dev/null; done',
+      { expect: { exitCode: 0 } },
+    ),
+    fault('power loss of the primary', { kind: 'power-kill', node: 'alpha' }),
+    wait('bravo', 'cs:WFConnection'),
+    fault('power loss of the secondary', { kind: 'power-kill', node: 'bravo' }),
+    fault('power on the former primary', { kind: 'power-on', node: 'alpha' }),
+    run('alpha', 'bring the resource up alone', ['drbdadm', ...FENCING_CONF, 'up', 'r0'], {
+      expect: { exitCode: 0 },
+    }),
+    wait('alpha', 'cs:WFConnection'),
+    observe(
+      'alone after both lost power',
+      {
+        name: 'consistent-alone-after-both-power-loss',
+        state:
+          'both nodes lost power in turn (alpha Primary first), alpha up alone with fencing resource-only: Consistent, WFConnection',
+      },
+      ['alpha'],
+    ),
+    run('alpha', 'promote a Consistent node alone', ['drbdadm', 'primary', 'r0'], {
+      expect: { nonZero: true, stderrIncludes: NEED_UPTODATE },
+      fixture: {
+        name: 'refuse-primary-consistent-alone',
+        state:
+          'REFUSAL: drbdadm primary r0 on alpha, up alone (Consistent, WFConnection) after both nodes lost power; fencing resource-only, fence-peer handler not defined',
+      },
+    }),
+    fault('power on the former secondary', { kind: 'power-on', node: 'bravo' }),
+    run('bravo', 'bring the resource up', ['drbdadm', ...FENCING_CONF, 'up', 'r0'], {
+      expect: { exitCode: 0 },
+    }),
+    wait('alpha', 'cs:(SyncSource|SyncTarget)'),
+    observe('resync after both lost power', {
+      name: 'resync-after-both-power-loss',
+      state:
+        'bravo up again: the former primary (crashed, activity log marked out of sync) resyncs to the other node',
+    }),
+    wait('bravo', 'cs:Connected.*ds:UpToDate/UpToDate', 120_000),
+    wait('alpha', 'cs:Connected.*ds:UpToDate/UpToDate'),
+    observe('in sync again', {
+      name: 'uptodate-after-both-power-loss',
+      state:
+        'both rejoined after both lost power (fencing resource-only): Connected Secondary/Secondary UpToDate/UpToDate',
+    }),
+  ],
+};
+
 /** Every capture scenario, in the order the capture runs them. */
 export const DRBD_SCENARIOS: readonly Scenario[] = [
   initialSync,
@@ -459,4 +523,5 @@ export const DRBD_SCENARIOS: readonly Scenario[] = [
   powerLoss,
   onlineVerify,
   diskFailure,
+  bothPowerLoss,
 ];
