@@ -513,6 +513,64 @@ export const bothPowerLoss: Scenario = {
   ],
 };
 
+const STONITH_CONF = ['-c', '/etc/drbd-stonith.conf'] as const;
+
+export const stonithFreeze: Scenario = {
+  name: 'stonith-freeze',
+  description:
+    'fencing resource-and-stonith, fence-peer handler not defined (exit 0, "broken"): a link cut freezes the Primary\'s I/O until resume-io; a second cut stays frozen until the link is back',
+  setup: 'reset',
+  steps: [
+    ...(['alpha', 'bravo'] as const).map((n) =>
+      run(n, 'switch on fencing resource-and-stonith', ['drbdadm', ...STONITH_CONF, 'adjust', 'r0'], {
+        expect: { exitCode: 0 },
+      }),
+    ),
+    fault('cut the link', { kind: 'cut-link' }),
+    wait('alpha', 'cs:WFConnection'),
+    wait('bravo', 'cs:WFConnection'),
+    observe(
+      'primary frozen after the broken handler',
+      {
+        name: 'io-frozen-fence-peer-broken',
+        state:
+          'link cut, fencing resource-and-stonith, fence-peer "broken" (exit 0): alpha Primary with I/O suspended (s flag)',
+      },
+      ['alpha'],
+    ),
+    run('alpha', 'resume I/O', ['drbdadm', 'resume-io', 'r0'], {
+      expect: { exitCode: 0 },
+      fixture: {
+        name: 'cmd-resume-io-frozen-primary',
+        state: 'drbdadm resume-io r0 on alpha (Primary, WFConnection, I/O frozen by fencing)',
+      },
+    }),
+    observe(
+      'primary resumed',
+      {
+        name: 'io-resumed-after-resume-io',
+        state: 'after drbdadm resume-io: alpha Primary WFConnection, I/O running, peer DUnknown',
+      },
+      ['alpha'],
+    ),
+    fault('restore the link', { kind: 'restore-link' }),
+    wait('bravo', 'cs:Connected.*ds:UpToDate/UpToDate'),
+    wait('alpha', 'cs:Connected.*ds:UpToDate/UpToDate'),
+    fault('cut the link again', { kind: 'cut-link' }),
+    wait('alpha', 'cs:WFConnection'),
+    wait('bravo', 'cs:WFConnection'),
+    observe('frozen again', undefined, ['alpha']),
+    fault('restore the link', { kind: 'restore-link' }),
+    wait('bravo', 'cs:Connected.*ds:UpToDate/UpToDate'),
+    wait('alpha', 'cs:Connected.*ds:UpToDate/UpToDate'),
+    observe('reconnected, resumed', {
+      name: 'io-resumed-after-reconnect',
+      state:
+        'the link is back after a fencing freeze: Connected Primary/Secondary UpToDate/UpToDate, I/O running on alpha',
+    }),
+  ],
+};
+
 /** Every capture scenario, in the order the capture runs them. */
 export const DRBD_SCENARIOS: readonly Scenario[] = [
   initialSync,
@@ -524,4 +582,5 @@ export const DRBD_SCENARIOS: readonly Scenario[] = [
   onlineVerify,
   diskFailure,
   bothPowerLoss,
+  stonithFreeze,
 ];
