@@ -81,6 +81,8 @@ if [ ! -f "$INITRD" ]; then
   cp scripts/lab/guest/agent.sh "$STAGE/lab-agent.sh"
   cp scripts/lab/guest/drbd.conf "$STAGE/etc/drbd.conf"
   cp scripts/lab/guest/drbd-slow.conf "$STAGE/etc/drbd-slow.conf"
+  cp scripts/lab/guest/drbd-fencing.conf "$STAGE/etc/drbd-fencing.conf"
+  cp scripts/lab/guest/drbd-stonith.conf "$STAGE/etc/drbd-stonith.conf"
   echo "root:x:0:0:root:/root:/bin/sh" >"$STAGE/etc/passwd"
   echo "root:x:0:" >"$STAGE/etc/group"
   (cd "$STAGE" && find . -print0 | cpio --null -o -H newc --quiet | zstd -q -3 -T0 >"$INITRD.tmp")

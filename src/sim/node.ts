@@ -8,6 +8,7 @@ import type { ConnectionState, DiskState, Role } from '../drbd/types.js';
 import { LINKED_CONNECTION_STATES } from '../drbd/types.js';
 import type { Events2Record, Field } from './events2-format.js';
 import type { SeededRng } from './rng.js';
+import { derivedFlags, sanitizeDiskStates } from './state-rules.js';
 import {
   configFailure,
   ERR,
@@ -398,9 +399,32 @@ export class SimNode {
     for (const l of [...this.historyListeners]) l(e);
   }
 
+  /**
+   * DRBD's implicit rules on every state change (state-rules.ts): the connection state implies disk
+   * states, and the metadata flags follow the new state.
+   */
+  private sanitize(): void {
+    if (!this.up) return;
+    const next = sanitizeDiskStates({ cstate: this.cstate, disk: this.disk, peerDisk: this.peerDisk });
+    if (next.cstate !== this.cstate) {
+      // A resync or verify ends when a disk fails or detaches.
+      this.cstate = next.cstate;
+      if (this.session) this.session.sync = null;
+    }
+    this.disk = next.disk;
+    if (next.peerDisk !== this.peerDisk) this.setPeerDisk(next.peerDisk);
+    const flags = derivedFlags(this.disk, this.peerDisk);
+    if (flags) {
+      this.md.consistent = flags.consistent;
+      this.md.outdated = flags.outdated;
+      this.md.peerOutdated = flags.peerOutdated;
+    }
+  }
+
   /** Emits events2 records for every visible change since the last commit. */
   private commit(): void {
     if (!this.powered) return;
+    this.sanitize();
     const next: Visible = {
       resource: this.up ? (Object.fromEntries(this.resourceFields()) as Visible['resource']) : null,
       connection:
@@ -569,7 +593,10 @@ export class SimNode {
   private onPeerDiskChange(old: DiskState, next: DiskState): void {
     const had = diskRank(old) >= diskRank('Inconsistent') && old !== 'DUnknown' && old !== 'Outdated';
     const lost = diskRank(next) < diskRank('Inconsistent') || next === 'DUnknown' || next === 'Outdated';
-    if (!had || !lost) return;
+    // Also lost: a peer unknown since a frozen link loss that turns out Outdated or diskless.
+    const unknownThenGone =
+      old === 'DUnknown' && (next === 'Diskless' || next === 'Failed' || next === 'Outdated');
+    if (!(had && lost) && !unknownThenGone) return;
     if (
       (this.role === 'Primary' || this.peerRole === 'Primary') &&
       this.md.uuids.bitmap === UUID_ZERO &&
@@ -831,7 +858,7 @@ export class SimNode {
       });
     }
     if (!this.netConfigured) return SETUP_OK;
-    if (this.session) this.dropSession('Disconnecting', 'DUnknown');
+    if (this.session) this.dropSession('Disconnecting');
     this.cstate = 'Disconnecting';
     this.commit();
     this.toStandAlone();
@@ -895,10 +922,17 @@ export class SimNode {
     });
   }
 
-  /** Ends the session: `kind` is the transient connection state shown (NetworkFailure, TearDown...). */
-  private dropSession(kind: ConnectionState, peerDiskAfter: DiskState): void {
+  /**
+   * Ends the session: `kind` is the transient connection state shown (NetworkFailure, TearDown...).
+   * The peer's disk stays Inconsistent or Outdated if it was (DRBD only forgets better states),
+   * unless `peerDiskAfter` says what the peer agreed to.
+   */
+  private dropSession(kind: ConnectionState, peerDiskAfterArg?: DiskState): void {
     const s = this.session;
     if (!s) return;
+    const peerDiskAfter =
+      peerDiskAfterArg ??
+      (this.peerDisk === 'Inconsistent' || this.peerDisk === 'Outdated' ? this.peerDisk : 'DUnknown');
     this.session = null;
     this.deps.transport.close(s.id);
     if (s.sync && s.sync.role === 'target' && !s.sync.verify) this.log('resync aborted');
@@ -922,7 +956,7 @@ export class SimNode {
   }
 
   /** The connection to the peer broke (ping timeout, peer closed, peer tore down). */
-  private connectionLost(kind: ConnectionState, peerDiskAfter: DiskState = 'DUnknown'): void {
+  private connectionLost(kind: ConnectionState, peerDiskAfter?: DiskState): void {
     if (!this.session) return;
     const disconnecting = this.session.pendingDisconnect !== null;
     this.dropSession(kind, peerDiskAfter);
@@ -1038,8 +1072,7 @@ export class SimNode {
       case 'disconnect-req': {
         if (msg.outdateYou && this.disk !== 'Diskless') this.setDisk('Outdated');
         this.deps.transport.send(sid, { t: 'disconnect-ack' });
-        if (msg.iOutdated) this.md.peerOutdated = true;
-        this.connectionLost('TearDown', msg.iOutdated ? 'Outdated' : 'DUnknown');
+        this.connectionLost('TearDown', msg.iOutdated ? 'Outdated' : undefined);
         return;
       }
       case 'disconnect-ack': {
@@ -1048,8 +1081,7 @@ export class SimNode {
         if (!d) return;
         s.pendingDisconnect = null;
         if (d.iOutdate) this.setDisk('Outdated');
-        if (d.outdateYou) this.md.peerOutdated = true;
-        this.dropSession('Disconnecting', d.outdateYou ? 'Outdated' : 'DUnknown');
+        this.dropSession('Disconnecting', d.outdateYou ? 'Outdated' : undefined);
         this.toStandAlone();
         d.resolve();
         return;
@@ -1117,13 +1149,9 @@ export class SimNode {
       case 'no-sync': {
         if (out.initialSplitBrain) this.helper('initial-split-brain');
         this.peerRole = p.role;
-        const mine = this.disk === 'Negotiating' ? this.negotiatedDisk() : this.disk;
-        const good = (d: DiskState) => d === 'Consistent' || d === 'UpToDate' || d === 'Outdated';
-        const upgrade = (d: DiskState, other: DiskState): DiskState =>
-          good(d) && good(other) ? 'UpToDate' : d;
-        this.setDisk(upgrade(mine, p.disk));
-        this.peerDisk = upgrade(p.disk, mine);
-        this.md.peerOutdated = false;
+        // Consistent and Outdated disks become UpToDate as the state turns Connected (sanitize).
+        this.disk = this.disk === 'Negotiating' ? this.negotiatedDisk() : this.disk;
+        this.peerDisk = p.disk;
         this.cstate = 'Connected';
         this.commit();
         this.afterConnected();
@@ -1135,18 +1163,16 @@ export class SimNode {
         this.peerRole = p.role;
         for (const b of p.bitmap) this.bitmap.add(b);
         if (out.role === 'source') {
+          // WFBitMapS makes this disk UpToDate and caps the peer's at Consistent (sanitize).
           this.cstate = 'WFBitMapS';
           if (this.disk === 'Negotiating') this.disk = this.negotiatedDisk();
-          if (diskRank(p.disk) > diskRank('Inconsistent')) this.peerDisk = 'Consistent';
-          else this.peerDisk = p.disk;
+          this.peerDisk = p.disk;
           this.commit();
           this.helper('before-resync-source');
           const total = out.full ? Math.floor(this.config.sizeKiB / BLOCK_KIB) : this.bitmap.size;
           if (out.full) for (let b = 0; b < total; b++) this.bitmap.add(b);
           this.syncMd();
           this.cstate = 'SyncSource';
-          this.peerDisk = 'Inconsistent';
-          this.md.peerOutdated = false;
           this.commit();
           this.deps.transport.send(s.id, {
             t: 'sync-begin',
@@ -1156,9 +1182,9 @@ export class SimNode {
           });
           this.startSync(s, 'source', total, false);
         } else {
+          // WFBitMapT caps this disk at Outdated and makes the peer's UpToDate (sanitize).
           this.cstate = 'WFBitMapT';
-          const mine = this.disk === 'Negotiating' ? this.negotiatedDisk() : this.disk;
-          this.disk = diskRank(mine) > diskRank('Outdated') ? 'Outdated' : mine;
+          if (this.disk === 'Negotiating') this.disk = this.negotiatedDisk();
           this.peerDisk = p.disk;
           this.commit();
         }
@@ -1233,7 +1259,6 @@ export class SimNode {
       this.setUuids({ current: u.current, bitmap: UUID_ZERO, history: [u.bitmap, u.history[0]] });
     this.bitmap.clear();
     this.syncMd();
-    this.md.peerOutdated = false;
     this.deps.transport.send(s.id, {
       t: 'sync-done',
       writes: [...this.md.writes],
@@ -1318,7 +1343,11 @@ export class SimNode {
         if (force && diskRank(this.disk) >= diskRank('Inconsistent') && !peerHasData) {
           forced = true;
         } else if (this.disk === 'Consistent' && !this.linked && this.config.fencing !== 'dont-care') {
-          const fenced = await this.tryOutdatePeer();
+          // drbd_set_role asks the handler again on each of its 4 tries while it does not fence the
+          // peer (captured: four fence-peer calls before the refusal).
+          let fenced = false;
+          for (let t = 0; t < 4 && !fenced && this.disk === 'Consistent' && !this.linked; t++)
+            fenced = await this.tryOutdatePeer();
           if (!fenced || this.disk !== 'Consistent') return stateFailure(m, SS.NO_UP_TO_DATE_DISK);
           this.setDisk('UpToDate');
         } else if (!peerHasData) return stateFailure(m, SS.NO_UP_TO_DATE_DISK);
@@ -1433,11 +1462,14 @@ export class SimNode {
 
   /**
    * Outdates this node's data out of band, as a dopd-style fence handler does on the peer (over a
-   * heartbeat link, or with `drbdmeta outdate` while DRBD is down). Refused for a Primary.
+   * heartbeat link, or with `drbdmeta outdate` while DRBD is down). Refused for a Primary, and while
+   * this node still believes it is connected (DRBD turns an Outdated disk of a connected node back
+   * into UpToDate: the handler has to wait until this side notices the cut).
    */
   forceOutdate(): boolean {
     if (this.powered && this.up) {
       if (this.role === 'Primary') return false;
+      if (this.linked || this.cstate === 'WFReportParams') return false;
       if (this.disk === 'UpToDate' || this.disk === 'Consistent') {
         this.setDisk('Outdated');
         this.commit();
@@ -1564,7 +1596,6 @@ export class SimNode {
     }
     this.log(`fence-peer helper returned ${code} (${text})`);
     const fenced = diskRank(this.peerDisk) <= diskRank('Outdated');
-    if (fenced) this.md.peerOutdated = this.peerDisk === 'Outdated';
     this.commit();
     if (fenced && this.suspFen) this.resumeIo('fenced');
     return fenced;

@@ -1,6 +1,6 @@
 /**
  * DRBD 8.4's state-change refusals and configuration failures, with the texts the kernel returns and
- * the exit codes drbdsetup-84 maps them to (fixtures in /work/shared/fixtures/drbd-8.4.11/).
+ * the exit codes drbdsetup-84 maps them to (fixtures in shared/fixtures/drbd-8.4.11/ beside the repository).
  */
 
 /** A refused state change: DRBD's SS_* code and its text. */

@@ -28,6 +28,7 @@ const REFUSAL_KINDS: Readonly<Record<string, DrbdFailureKind>> = {
   'refuse-primary-outdated': 'need-uptodate',
   'refuse-outdate-primary': 'need-uptodate',
   'refuse-disconnect-blocking-link-cut': 'timeout',
+  'refuse-primary-consistent-alone': 'need-uptodate',
 };
 
 type Tuple = string; // "cstate role/peerRole disk/peerDisk"

@@ -449,6 +449,128 @@ export const diskFailure: Scenario = {
   ],
 };
 
+const FENCING_CONF = ['-c', '/etc/drbd-fencing.conf'] as const;
+
+export const bothPowerLoss: Scenario = {
+  name: 'both-power-loss',
+  description:
+    'fencing resource-only: the Primary loses power, then the Secondary; each comes back alone Consistent; the rejoin makes both UpToDate',
+  setup: 'reset',
+  steps: [
+    ...(['alpha', 'bravo'] as const).map((n) =>
+      run(n, 'switch on resource-level fencing', ['drbdadm', ...FENCING_CONF, 'adjust', 'r0'], {
+        expect: { exitCode: 0 },
+      }),
+    ),
+    sh(
+      'alpha',
+      'write into a few activity-log extents',
+      'for i in 1 2 3; do dd if=/dev/urandom of=/dev/drbd1 bs=4k count=4 seek=$((i * 1024)) oflag=direct 2>/dev/null; done',
+      { expect: { exitCode: 0 } },
+    ),
+    fault('power loss of the primary', { kind: 'power-kill', node: 'alpha' }),
+    wait('bravo', 'cs:WFConnection'),
+    fault('power loss of the secondary', { kind: 'power-kill', node: 'bravo' }),
+    fault('power on the former primary', { kind: 'power-on', node: 'alpha' }),
+    run('alpha', 'bring the resource up alone', ['drbdadm', ...FENCING_CONF, 'up', 'r0'], {
+      expect: { exitCode: 0 },
+    }),
+    wait('alpha', 'cs:WFConnection'),
+    observe(
+      'alone after both lost power',
+      {
+        name: 'consistent-alone-after-both-power-loss',
+        state:
+          'both nodes lost power in turn (alpha Primary first), alpha up alone with fencing resource-only: Consistent, WFConnection',
+      },
+      ['alpha'],
+    ),
+    run('alpha', 'promote a Consistent node alone', ['drbdadm', 'primary', 'r0'], {
+      expect: { nonZero: true, stderrIncludes: NEED_UPTODATE },
+      fixture: {
+        name: 'refuse-primary-consistent-alone',
+        state:
+          'REFUSAL: drbdadm primary r0 on alpha, up alone (Consistent, WFConnection) after both nodes lost power; fencing resource-only, fence-peer handler not defined',
+      },
+    }),
+    fault('power on the former secondary', { kind: 'power-on', node: 'bravo' }),
+    run('bravo', 'bring the resource up', ['drbdadm', ...FENCING_CONF, 'up', 'r0'], {
+      expect: { exitCode: 0 },
+    }),
+    wait('alpha', 'cs:(SyncSource|SyncTarget)'),
+    observe('resync after both lost power', {
+      name: 'resync-after-both-power-loss',
+      state:
+        'bravo up again: the former primary (crashed, activity log marked out of sync) resyncs to the other node',
+    }),
+    wait('bravo', 'cs:Connected.*ds:UpToDate/UpToDate', 120_000),
+    wait('alpha', 'cs:Connected.*ds:UpToDate/UpToDate'),
+    observe('in sync again', {
+      name: 'uptodate-after-both-power-loss',
+      state:
+        'both rejoined after both lost power (fencing resource-only): Connected Secondary/Secondary UpToDate/UpToDate',
+    }),
+  ],
+};
+
+const STONITH_CONF = ['-c', '/etc/drbd-stonith.conf'] as const;
+
+export const stonithFreeze: Scenario = {
+  name: 'stonith-freeze',
+  description:
+    'fencing resource-and-stonith, fence-peer handler not defined (exit 0, "broken"): a link cut freezes the Primary\'s I/O until resume-io; a second cut stays frozen until the link is back',
+  setup: 'reset',
+  steps: [
+    ...(['alpha', 'bravo'] as const).map((n) =>
+      run(n, 'switch on fencing resource-and-stonith', ['drbdadm', ...STONITH_CONF, 'adjust', 'r0'], {
+        expect: { exitCode: 0 },
+      }),
+    ),
+    fault('cut the link', { kind: 'cut-link' }),
+    wait('alpha', 'cs:WFConnection'),
+    wait('bravo', 'cs:WFConnection'),
+    observe(
+      'primary frozen after the broken handler',
+      {
+        name: 'io-frozen-fence-peer-broken',
+        state:
+          'link cut, fencing resource-and-stonith, fence-peer "broken" (exit 0): alpha Primary with I/O suspended (s flag)',
+      },
+      ['alpha'],
+    ),
+    run('alpha', 'resume I/O', ['drbdadm', 'resume-io', 'r0'], {
+      expect: { exitCode: 0 },
+      fixture: {
+        name: 'cmd-resume-io-frozen-primary',
+        state: 'drbdadm resume-io r0 on alpha (Primary, WFConnection, I/O frozen by fencing)',
+      },
+    }),
+    observe(
+      'primary resumed',
+      {
+        name: 'io-resumed-after-resume-io',
+        state: 'after drbdadm resume-io: alpha Primary WFConnection, I/O running, peer DUnknown',
+      },
+      ['alpha'],
+    ),
+    fault('restore the link', { kind: 'restore-link' }),
+    wait('bravo', 'cs:Connected.*ds:UpToDate/UpToDate'),
+    wait('alpha', 'cs:Connected.*ds:UpToDate/UpToDate'),
+    fault('cut the link again', { kind: 'cut-link' }),
+    wait('alpha', 'cs:WFConnection'),
+    wait('bravo', 'cs:WFConnection'),
+    observe('frozen again', undefined, ['alpha']),
+    fault('restore the link', { kind: 'restore-link' }),
+    wait('bravo', 'cs:Connected.*ds:UpToDate/UpToDate'),
+    wait('alpha', 'cs:Connected.*ds:UpToDate/UpToDate'),
+    observe('reconnected, resumed', {
+      name: 'io-resumed-after-reconnect',
+      state:
+        'the link is back after a fencing freeze: Connected Primary/Secondary UpToDate/UpToDate, I/O running on alpha',
+    }),
+  ],
+};
+
 /** Every capture scenario, in the order the capture runs them. */
 export const DRBD_SCENARIOS: readonly Scenario[] = [
   initialSync,
@@ -459,4 +581,6 @@ export const DRBD_SCENARIOS: readonly Scenario[] = [
   powerLoss,
   onlineVerify,
   diskFailure,
+  bothPowerLoss,
+  stonithFreeze,
 ];

@@ -35,6 +35,10 @@ export const LAB_FIRST_CONFIG: NonNullable<SimClusterOptions['config']> = {
 
 /** `/etc/drbd-slow.conf` of the lab: ping-int 15, ping-timeout 5, timeout 60, connect-int 10. */
 const SLOW_TIMINGS = { pingIntMs: 15_000, pingTimeoutMs: 500, timeoutMs: 6000, connectIntMs: 10_000 };
+/**
+ * `/etc/drbd-fencing.conf` / `/etc/drbd-stonith.conf` of the lab are drbd.conf plus `fencing
+ * resource-only` / `resource-and-stonith` (no handler: the cluster's default fence-peer exit 0).
+ */
 const NORMAL_TIMINGS = { pingIntMs: 2000, pingTimeoutMs: 500, timeoutMs: 1000, connectIntMs: 2000 };
 /** Virtual time between a state change and the next look at /proc/drbd (a console round trip). */
 const OBSERVE_SETTLE_MS = 50;
@@ -184,7 +188,18 @@ export class SimTarget implements ScenarioTarget, CaptureExtras {
         if (cmd === 'drbdadm' && ci >= 0) {
           const file = args[ci + 1] ?? '';
           const n = c.node(node);
-          n.reconfigure(file.includes('slow') ? SLOW_TIMINGS : NORMAL_TIMINGS);
+          n.reconfigure(
+            file.includes('slow')
+              ? { ...SLOW_TIMINGS, fencing: 'dont-care' }
+              : {
+                  ...NORMAL_TIMINGS,
+                  fencing: file.includes('stonith')
+                    ? 'resource-and-stonith'
+                    : file.includes('fencing')
+                      ? 'resource-only'
+                      : 'dont-care',
+                },
+          );
         }
         return c.exec(node, argv, timeoutMs ?? 60_000);
       }

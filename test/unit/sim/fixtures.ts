@@ -1,7 +1,26 @@
 /** Reads the shared real-DRBD 8.4.11 fixtures (command captures and /proc/drbd texts). */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const FIXTURE_DIR = '/work/shared/fixtures/drbd-8.4.11';
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/** Where the fixtures live: `shared/` beside the clone (CI, worktrees), else this workplace's copy. */
+export const FIXTURE_DIR_CANDIDATES: readonly string[] = [
+  path.resolve(REPO_ROOT, '../shared/fixtures/drbd-8.4.11'),
+  '/work/shared/fixtures/drbd-8.4.11',
+];
+
+/** The first candidate that exists; throws naming every path tried when none does. */
+export function resolveFixtureDir(candidates: readonly string[] = FIXTURE_DIR_CANDIDATES): string {
+  const found = candidates.find((d) => existsSync(d));
+  if (found === undefined)
+    throw new Error(
+      `real DRBD 8.4.11 fixtures not found; looked in: ${candidates.join(', ')} (shared/ belongs beside the repository clone)`,
+    );
+  return found;
+}
+
+export const FIXTURE_DIR = resolveFixtureDir();
 
 export interface Capture {
   readonly stdout: string;
