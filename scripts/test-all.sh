@@ -9,9 +9,10 @@ rm -rf "$results" && mkdir -p "$results"
 step() { printf '\n=== %s\n' "$*"; }
 # Each tier also writes vitest's JSON report, summed into one closing line at the end.
 tier() {
-  local name=$1
+  local name=$1 t0=$SECONDS
   shift
   npx vitest run "$@" --reporter=default --reporter=json --outputFile="$results/$name.json"
+  printf '=== tier %s took %d s\n' "$name" $((SECONDS - t0))
 }
 
 step 'typecheck' && npx tsc -p tsconfig.json --noEmit

@@ -3,12 +3,12 @@
  * serialized loop — observe, decide, journal, execute, notify. Only `decide` chooses; everything here
  * gathers facts for it or carries its plan out.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { systemClock, type Clock } from '../common/clock.js';
 import { sentinelError, type SentinelError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { err, ok, type Result } from '../common/result.js';
-import type { LocalNodes, SentinelConfig } from '../config/index.js';
+import { readSecretFile, type LocalNodes, type SentinelConfig } from '../config/index.js';
 import type { ControlServer, StatusSnapshot, OperationReport, StepReport } from '../control/index.js';
 import { startControlServer, type ControlHandlers } from '../control/index.js';
 import {
@@ -27,6 +27,7 @@ import {
   REASONS,
   type ActionResultObservation,
   type Decision,
+  type DrbdFencingMode,
   type EngineMemory,
   type EnginePolicy,
   type Observation,
@@ -66,6 +67,7 @@ import { fenceBudgetMs, fenceHandlers, heartbeatLinks, resourceExecConfigs } fro
 import { enginePolicyFromConfig } from './engine-policy.js';
 import { loadDegraded, saveDegraded } from './degraded-store.js';
 import { answerDrbdFencePeer } from './drbd-fence-peer.js';
+import { readDrbdFencing } from './drbd-fencing.js';
 import { loadIntents, saveIntents, type PersistedIntents } from './intent-store.js';
 import {
   lastPrimariesOf,
@@ -148,6 +150,7 @@ export class Daemon {
   private degradedAtStart = true;
   private stallSeen = false;
   private readonly alerts: AlertBook = new Map();
+  private drbdFencing: ReadonlyMap<string, DrbdFencingMode> = new Map();
   private readonly abort = new AbortController();
 
   private readonly loop: SerializedLoop;
@@ -241,12 +244,9 @@ export class Daemon {
     } catch (e) {
       return err(sentinelError('E_CONFIG', `cannot create state-dir ${c.stateDir}: ${(e as Error).message}`));
     }
-    let key: Buffer;
-    try {
-      key = readFileSync(c.cluster.secretFile);
-    } catch (e) {
-      return err(sentinelError('E_CONFIG', `cannot read ${c.cluster.secretFile}: ${(e as Error).message}`));
-    }
+    const secret = readSecretFile(c.cluster.secretFile);
+    if (!secret.ok) return err(sentinelError('E_CONFIG', secret.error));
+    const key = secret.value;
     const incarnation = await nextIncarnation(c.stateDir);
     if (!incarnation.ok) return err(incarnation.error);
     return ok(new Daemon(options, incarnation.value, key));
@@ -284,6 +284,7 @@ export class Daemon {
     if (journal.ok) this.journal = journal.value;
     else this.log.error({ code: journal.error.code, reason: journal.error.message }, 'journal unavailable');
 
+    await this.loadDrbdFencing();
     const membership = await this.membership.start();
     if (!membership.ok) return membership;
     this.membership.onEvent(() => this.loop.trigger('peer'));
@@ -428,8 +429,35 @@ export class Daemon {
     this.policy = enginePolicyFromConfig(next);
     this.notifier.setHooks(hooksFromConfig(next.notify));
     this.executor = this.buildExecutor();
+    void this.loadDrbdFencing().then(() => this.loop.trigger('intent'));
     this.loop.trigger('intent');
     return ok(undefined);
+  }
+
+  /**
+   * Reads DRBD's fencing setting per resource and flags, loudly, the combination that cannot keep the
+   * acknowledged-writes promise: policy stonith without DRBD's resource-and-stonith (docs/decisions.md).
+   */
+  private async loadDrbdFencing(): Promise<void> {
+    const c = this.config;
+    const read = await readDrbdFencing(
+      this.drbdCommands,
+      c.resources.map((r) => r.name),
+      this.abort.signal,
+    );
+    this.drbdFencing = read.modes;
+    if (read.error !== null)
+      this.log.error(
+        { code: 'E_DRBD_CONFIG', reason: read.error },
+        'drbdadm dump-xml failed: DRBD fencing unknown',
+      );
+    if (c.fencing.policy !== 'stonith') return;
+    for (const [resource, mode] of read.modes)
+      if (mode !== 'resource-and-stonith') {
+        const message = `${resource}: fencing.policy stonith needs DRBD "fencing resource-and-stonith" (DRBD has ${mode}): no automatic takeover from a silent Primary until it is set`;
+        this.log.error({ code: 'STONITH_NEEDS_RESOURCE_AND_STONITH', resource, drbdFencing: mode }, message);
+        this.notifier.notify({ event: 'degraded', resource, message });
+      }
   }
 
   // -- the loop ---------------------------------------------------------------------------------------
@@ -469,6 +497,7 @@ export class Daemon {
       inFlight: [...new Set([...this.executions.values()].flatMap((e) => [...e.resources]))],
       stalled,
       startup: { daemonStartMs: this.startedAtMs, degradedShutdown: this.degradedAtStart },
+      drbdFencing: this.drbdFencing,
     });
     this.results = [];
     const delivered = this.peerRequests;

@@ -1,6 +1,7 @@
 import type { DrbdView } from '../drbd/index.js';
 import type {
   ActionResultObservation,
+  DrbdFencingMode,
   IntentObservation,
   Observation,
   PeerRequest,
@@ -32,6 +33,8 @@ export interface ObservationInputs {
   readonly inFlight: readonly (string | null)[];
   readonly stalled: boolean;
   readonly startup: StartupObservation;
+  /** DRBD's `fencing` per resource as read from `drbdadm dump-xml`; a resource not in it is unknown. */
+  readonly drbdFencing: ReadonlyMap<string, DrbdFencingMode>;
 }
 
 const NO_FACTS: LocalResourceFacts = { mounted: false, servicesUp: false, currentUuid: null };
@@ -48,12 +51,14 @@ export function buildObservation(input: ObservationInputs): Observation {
       servicesUp: facts.servicesUp,
       splitBrain: device !== null && device.splitBrain !== null,
       currentUuid: facts.currentUuid,
+      drbdFencing: input.drbdFencing.get(r.name) ?? 'unknown',
     };
   });
   return {
     nowMs: input.nowMs,
     self: input.self,
     drbdAvailable: input.drbd.availability === 'ok',
+    drbdObserved: input.drbd.availability !== 'unknown',
     resources,
     peer: {
       name: input.peerName,

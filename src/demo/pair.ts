@@ -246,7 +246,9 @@ log: { level: info }
       '--peer',
       `${peer.addresses[0]}:${o.replicationPort}`,
       '--fencing',
-      'resource-only',
+      // SAFETY: policy stonith keeps no acknowledged write only with DRBD's resource-and-stonith, which
+      // freezes the Primary's I/O while its fence-peer handler runs (docs/decisions.md).
+      (o.fencing ?? 'stonith') === 'stonith' ? 'resource-and-stonith' : 'resource-only',
       '--fence-peer-handler',
       fencePeer,
       '--init',

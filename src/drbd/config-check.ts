@@ -18,6 +18,11 @@ export interface DrbdConfigCheckInput {
   readonly sentinelPath?: string;
   /** DRBD major version (from /proc/drbd): 9 puts `fencing` in `net` and uses `unfence-peer`. Default 8. */
   readonly drbdMajor?: number | null;
+  /**
+   * `fencing.policy` of the sentinel config. `stonith` needs DRBD's `resource-and-stonith`: only it keeps a
+   * Primary's I/O frozen while its fence-peer handler runs or after it failed (docs/decisions.md).
+   */
+  readonly fencingPolicy?: string;
 }
 
 /** Stable codes of the cross-check's warnings; only add. */
@@ -30,6 +35,7 @@ export const DRBD_CONFIG_WARNING_CODES = [
   'fencing-not-resource-level',
   'fence-peer-handler-missing',
   'unfence-handler-missing',
+  'stonith-needs-resource-and-stonith',
 ] as const;
 export type DrbdConfigWarningCode = (typeof DRBD_CONFIG_WARNING_CODES)[number];
 
@@ -54,6 +60,7 @@ export function fencingSnippet(
   resource: string,
   sentinelPath = '/usr/sbin/drbd-sentinel',
   drbdMajor: number | null = 8,
+  fencing: 'resource-only' | 'resource-and-stonith' = 'resource-only',
 ): string {
   const nine = drbdMajor !== null && drbdMajor >= 9;
   const section = nine ? 'net' : 'disk';
@@ -61,7 +68,7 @@ export function fencingSnippet(
   return [
     `resource ${resource} {`,
     `  ${section} {`,
-    '    fencing resource-only;',
+    `    fencing ${fencing};`,
     '  }',
     '  handlers {',
     `    fence-peer "${sentinelPath} fence-peer";`,
@@ -120,6 +127,13 @@ function checkResource(
       `resource ${res.name} has fencing ${res.fencing}: without "fencing resource-only" a replication-link failure followed by a Primary crash can lose acknowledged writes`,
     );
   }
+  if (input.fencingPolicy === 'stonith' && res.fencing !== 'resource-and-stonith') {
+    needsSnippet = true;
+    warn(
+      'stonith-needs-resource-and-stonith',
+      `resource ${res.name} has fencing ${res.fencing} but fencing.policy is stonith: only "fencing resource-and-stonith" freezes the Primary's writes while it fences, so the daemon refuses to take over from a silent Primary (REFUSE_PEER_PRIMARY_IO_NOT_FROZEN) until it is set`,
+    );
+  }
   const fencePeer = res.handlers['fence-peer'] ?? '';
   if (!fencePeer.includes(sentinel) || !/\bfence-peer\b/.test(fencePeer.replace(sentinel, ''))) {
     needsSnippet = true;
@@ -160,7 +174,12 @@ export function checkDrbdConfig(dump: DrbdConfigDump, input: DrbdConfigCheckInpu
       continue;
     }
     if (checkResource(exp, res, input, warn))
-      snippets[exp.name] = fencingSnippet(exp.name, input.sentinelPath, input.drbdMajor ?? 8);
+      snippets[exp.name] = fencingSnippet(
+        exp.name,
+        input.sentinelPath,
+        input.drbdMajor ?? 8,
+        input.fencingPolicy === 'stonith' ? 'resource-and-stonith' : 'resource-only',
+      );
   }
   return { warnings, snippets };
 }

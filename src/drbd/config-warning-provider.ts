@@ -74,6 +74,7 @@ export function createDrbdConfigWarningProvider(
         resources,
         nodeNames: config.nodes.map((n) => n.name),
         drbdMajor: await drbdMajor(ctx),
+        fencingPolicy: config.fencing.policy,
         ...(options.sentinelPath ? { sentinelPath: options.sentinelPath } : {}),
       });
       const snippetShown = new Set<string>();

@@ -19,6 +19,17 @@ import { peerSilent, replicationLinked, resourceContext } from './view.js';
 /** Reasons that do not count as a new state for notifications (they pass while something else holds). */
 const TRANSPARENT: ReadonlySet<ReasonCode> = new Set<ReasonCode>(['HOLD_ACTION_IN_FLIGHT', 'STALL_REVERIFY']);
 
+/**
+ * How long after the daemon starts a DRBD view that has not arrived yet is waited for before DRBD counts
+ * as unavailable (and pages). The first events2 dump normally comes within a second.
+ */
+export const FIRST_DRBD_VIEW_WAIT_MS = 10_000;
+
+/** DRBD has not been observed yet and the start-up bound has not passed: unknown, not unavailable. */
+function awaitingFirstDrbdView(obs: Observation): boolean {
+  return obs.drbdObserved === false && obs.nowMs - obs.startup.daemonStartMs < FIRST_DRBD_VIEW_WAIT_MS;
+}
+
 interface ResourceOutcome {
   readonly decision: ResourceDecision;
   readonly memory: ResourceMemory;
@@ -37,7 +48,9 @@ function decideResource(
   let lastPrimary = rm.lastPrimary;
   let linkedNow = false;
   let localPrimary = false;
-  if (!obs.drbdAvailable || d === null || d.cstate === 'Unconfigured') {
+  if (awaitingFirstDrbdView(obs)) {
+    verdict = { reason: 'STARTUP_WAIT_DRBD', plan: [], facts: { drbdObserved: false } };
+  } else if (!obs.drbdAvailable || d === null || d.cstate === 'Unconfigured') {
     verdict = { reason: 'DRBD_UNAVAILABLE', plan: [], facts: { drbdAvailable: obs.drbdAvailable } };
   } else {
     const c = resourceContext(obs, policy, memory, rm, res, d);

@@ -18,6 +18,7 @@ export type {
   PeerRequest,
   ActionResultObservation,
   StartupObservation,
+  DrbdFencingMode,
 } from './observation.js';
 export type { Decision, ResourceDecision, DecideOutput, Facts } from './decision.js';
 export { RELEASE_SEQUENCE, TAKEOVER_SEQUENCE, DRBD_ACTION_KINDS } from './plan.js';

@@ -20,7 +20,15 @@ export interface ResourceObservation {
   readonly splitBrain: boolean;
   /** DRBD's current generation identifier (hex), when known. */
   readonly currentUuid: string | null;
+  /**
+   * DRBD's `fencing` setting of the resource as `drbdadm dump-xml` printed it at start-up (or reload);
+   * `unknown` when it could not be read. Absent in journals written before this field: unknown.
+   */
+  readonly drbdFencing?: DrbdFencingMode;
 }
+
+/** DRBD's `fencing` option (disk section in 8.4, net section in 9), or unknown. */
+export type DrbdFencingMode = 'resource-and-stonith' | 'resource-only' | 'dont-care' | 'unknown';
 
 export interface LinkObservation {
   readonly name: string;
@@ -92,6 +100,11 @@ export interface Observation {
   readonly self: string;
   /** DRBD itself is usable here (module loaded, tools present). */
   readonly drbdAvailable: boolean;
+  /**
+   * The DRBD source has delivered its first view (events2 dump or /proc/drbd read). Before that, DRBD is
+   * unknown, not unavailable. Absent in journals written before this field: read as observed.
+   */
+  readonly drbdObserved?: boolean;
   /** Resources in configuration order (the plan follows this order). */
   readonly resources: readonly ResourceObservation[];
   readonly peer: PeerObservation;

@@ -102,6 +102,39 @@ function splitArgs(argv: readonly string[]): { options: Set<string>; positional:
   return { options, positional };
 }
 
+/** `drbdadm dump-xml` in drbdadm-84's layout: the parts of the node's configuration the daemon reads. */
+function dumpXml(node: SimNode): string {
+  const c = node.config;
+  const host = (name: string, address: string) => {
+    const [ip, port] = address.split(':');
+    return [
+      `        <host name="${name}">`,
+      '            <volume vnr="0">',
+      `                <device minor="${c.minor}">/dev/drbd${c.minor}</device>`,
+      `                <disk>${c.backingDevice}</disk>`,
+      '                <meta-disk>internal</meta-disk>',
+      '            </volume>',
+      `            <address family="ipv4" port="${port ?? ''}">${ip ?? ''}</address>`,
+      '        </host>',
+    ];
+  };
+  return [
+    '<config file="/etc/drbd.conf">',
+    `    <resource name="${c.resource}" conf-file-line="/etc/drbd.d/${c.resource}.res:1">`,
+    ...host(c.name, c.address),
+    ...host(c.peerName, c.peerAddress),
+    '        <section name="net">',
+    '            <option name="protocol" value="C"/>',
+    '        </section>',
+    '        <section name="disk">',
+    `            <option name="fencing" value="${c.fencing}"/>`,
+    '        </section>',
+    '    </resource>',
+    '</config>',
+    '',
+  ].join('\n');
+}
+
 /** `drbdadm ARGS` on `node` (non-streaming; `events2` is `drbdsetup`'s). Never throws. */
 export async function runDrbdadm(
   node: SimNode,
@@ -114,6 +147,8 @@ export async function runDrbdadm(
   const m = c.minor;
   if (cmd === undefined)
     return { stdout: '', stderr: 'USAGE: drbdadm COMMAND [OPTION...] {all|RESOURCE...}\n', exitCode: 20 };
+  if (cmd === 'dump-xml' && (res === undefined || res === c.resource))
+    return { stdout: dumpXml(node), stderr: '', exitCode: 0 };
   if (res === undefined)
     return { stdout: '', stderr: `drbdadm ${cmd}: missing resource name\n`, exitCode: 20 };
   if (res !== 'all' && res !== c.resource && res !== `${c.resource}/0`)

@@ -47,6 +47,7 @@ export function resourceObs(
     servicesUp: primary,
     splitBrain: false,
     currentUuid: null,
+    drbdFencing: 'resource-and-stonith',
     ...rest,
   };
 }

@@ -26,6 +26,7 @@ export const GoldenSpec = z.object({
       nowMs: z.number().optional(),
       self: z.string().optional(),
       drbdAvailable: z.boolean().optional(),
+      drbdObserved: z.boolean().optional(),
       stalled: z.boolean().optional(),
       inFlight: z.array(z.string().nullable()).optional(),
       /** Shortcut: the peer is silent on every link (its last report stays, stale). */
@@ -85,6 +86,7 @@ export function goldenInputs(spec: GoldenSpec): {
     ...(o.nowMs !== undefined ? { nowMs: o.nowMs } : {}),
     ...(o.self !== undefined ? { self: o.self } : {}),
     ...(o.drbdAvailable !== undefined ? { drbdAvailable: o.drbdAvailable } : {}),
+    ...(o.drbdObserved !== undefined ? { drbdObserved: o.drbdObserved } : {}),
     ...(o.stalled !== undefined ? { stalled: o.stalled } : {}),
     ...(o.inFlight !== undefined ? { inFlight: o.inFlight } : {}),
     resources,

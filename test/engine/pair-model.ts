@@ -169,6 +169,7 @@ function observe(w: World, id: NodeId): Observation {
         servicesUp: me.role === 'Primary',
         splitBrain: me.splitBrain,
         currentUuid: null,
+        drbdFencing: 'resource-and-stonith',
       },
     ],
     peer: {

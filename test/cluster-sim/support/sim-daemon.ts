@@ -323,6 +323,7 @@ export class SimDaemon {
       inFlight: [...new Set([...this.executions.values()].flatMap((e) => [...e]))],
       stalled,
       startup: { daemonStartMs: this.startedAtMs, degradedShutdown: false },
+      drbdFencing: new Map([[RESOURCE, this.world.cluster.node(this.name).config.fencing]]),
     });
     this.results = [];
     // Each peer request reaches the engine exactly once; the asker repeats it if it still wants it.

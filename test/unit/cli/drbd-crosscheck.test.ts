@@ -77,7 +77,7 @@ describe('check-config cross-checks DRBD through drbdadm dump-xml', () => {
   });
 
   it('says nothing about DRBD when its configuration is set up for drbd-sentinel', async () => {
-    const fake = fakeDrbdadm('sentinel', 'dump-xml-84-r0-sentinel.txt');
+    const fake = fakeDrbdadm('sentinel', 'dump-xml-84-r0-sentinel-stonith.txt');
     const file = configFile('sentinel', fake.path, ['alpha', 'bravo']);
     const run = await runCaptured(['check-config', '-c', file, '--quiet']);
     expect(run.code).toBe(EXIT.OK);

@@ -128,6 +128,7 @@ describe('observation and report', () => {
       inFlight: [],
       stalled: false,
       startup: { daemonStartMs: 0, degradedShutdown: false },
+      drbdFencing: new Map(),
     });
     expect(obs.drbdAvailable).toBe(true);
     expect(obs.resources[0]).toMatchObject({
@@ -169,6 +170,7 @@ describe('observation and report', () => {
       inFlight: [],
       stalled: false,
       startup: { daemonStartMs: 0, degradedShutdown: false },
+      drbdFencing: new Map(),
     });
     expect(obs.drbdAvailable).toBe(false);
     expect(buildNodeReport(obs, initialMemory(), 'degraded').resources[0]).toMatchObject({

@@ -47,7 +47,7 @@ describe('the drbd-config check-config provider', () => {
       expect.arrayContaining(['nodes[0].name', 'nodes[1].name', 'resources[0].device', 'resources[0].name']),
     );
     const fencing = problems.find((p) => p.message.includes('fencing dont-care'));
-    expect(fencing?.message).toContain('fencing resource-only;');
+    expect(fencing?.message).toContain('fencing resource-and-stonith;');
     expect(fencing?.message).toContain('fence-peer "/usr/sbin/drbd-sentinel fence-peer";');
   });
 

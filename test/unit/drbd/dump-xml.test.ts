@@ -113,6 +113,22 @@ describe('checkDrbdConfig', () => {
     expect(r).toEqual({ warnings: [], snippets: {} });
   });
 
+  it('policy stonith with DRBD fencing resource-only: flagged, and the snippet says resource-and-stonith', () => {
+    const r = checkDrbdConfig(dump('dump-xml-84-r0-sentinel.txt'), {
+      resources: [{ name: 'r0', minor: 1, device: '/dev/drbd1' }],
+      nodeNames: ['alpha', 'bravo'],
+      fencingPolicy: 'stonith',
+    });
+    expect(r.warnings.map((w) => w.code)).toEqual(['stonith-needs-resource-and-stonith']);
+    expect(r.snippets.r0).toContain('fencing resource-and-stonith;');
+    const ok = checkDrbdConfig(dump('dump-xml-84-r0-sentinel.txt'), {
+      resources: [{ name: 'r0', minor: 1, device: '/dev/drbd1' }],
+      nodeNames: ['alpha', 'bravo'],
+      fencingPolicy: 'resource-only',
+    });
+    expect(ok.warnings).toEqual([]);
+  });
+
   it('warns about names, minors, protocol, fencing and handlers, and prints the 8.4 snippet', () => {
     const r = checkDrbdConfig(dump('dump-xml-84-default-no-fencing.txt'), {
       resources: [{ name: 'web', minor: 3, device: '/dev/drbd3' }, { name: 'r0' }, { name: 'gone' }],

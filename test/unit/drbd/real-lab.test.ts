@@ -46,7 +46,12 @@ describe('real lab captures (test/fixtures/real)', () => {
       if (f.includes('standalone')) expect(d?.cstate, f).toBe('StandAlone');
       if (f.includes('diskless')) expect([d?.disk, d?.peerDisk], f).toContain('Diskless');
       if (f.includes('outdated-wfconnection-bravo')) expect(d?.disk, f).toBe('Outdated');
-      if (f.includes('-progress-') || f.includes('verify-running') || f.includes('rejoin-after')) {
+      if (
+        f.includes('-progress-') ||
+        f.includes('verify-running') ||
+        f.includes('rejoin-after') ||
+        f.startsWith('proc-resync-')
+      ) {
         expect(d?.syncPercent, f).not.toBeNull();
         expect(d?.syncEtaSeconds, f).not.toBeNull();
       } else if (d) expect(d.syncPercent, f).toBeNull();
