@@ -454,9 +454,8 @@ export class Daemon {
     if (c.fencing.policy !== 'stonith') return;
     for (const [resource, mode] of read.modes)
       if (mode !== 'resource-and-stonith') {
-        const message = `${resource}: fencing.policy stonith needs DRBD "fencing resource-and-stonith" (DRBD has ${mode}): no automatic takeover from a silent Primary until it is set`;
+        const message = `${resource}: fencing.policy stonith needs DRBD "fencing resource-and-stonith" (DRBD has ${mode}): a silent Primary whose fence handler fails writes on alone and a takeover loses those writes`;
         this.log.error({ code: 'STONITH_NEEDS_RESOURCE_AND_STONITH', resource, drbdFencing: mode }, message);
-        this.notifier.notify({ event: 'degraded', resource, message });
       }
   }
 

@@ -131,7 +131,7 @@ function checkResource(
     needsSnippet = true;
     warn(
       'stonith-needs-resource-and-stonith',
-      `resource ${res.name} has fencing ${res.fencing} but fencing.policy is stonith: only "fencing resource-and-stonith" freezes the Primary's writes while it fences, so the daemon refuses to take over from a silent Primary (REFUSE_PEER_PRIMARY_IO_NOT_FROZEN) until it is set`,
+      `resource ${res.name} has fencing ${res.fencing} but fencing.policy is stonith: only "fencing resource-and-stonith" freezes the Primary's writes while it fences; without it a Primary whose fence handler fails writes on alone and a takeover loses those writes`,
     );
   }
   const fencePeer = res.handlers['fence-peer'] ?? '';

@@ -236,12 +236,6 @@ export const REASONS = {
     'Restarted without hearing the peer, which was the last Primary: no automatic takeover (this disk may lack its later writes).',
     'Find out whether the peer still runs the resource. If it is gone for good and this data is acceptable, promote here by hand; otherwise bring the peer back.',
   ),
-  REFUSE_PEER_PRIMARY_IO_NOT_FROZEN: r(
-    'page',
-    'refused',
-    "The silent peer was Primary and DRBD's fencing is not resource-and-stonith: its writes were not frozen when replication broke, so it may have acknowledged writes this disk lacks. No fence, no takeover.",
-    'Set `fencing resource-and-stonith;` for the resource in DRBD (check-config says so) and reload DRBD (drbdadm adjust). Now: find out whether the peer still serves; if it is gone for good and this data is acceptable, promote here by hand.',
-  ),
   REFUSE_NO_PROOF_RESOURCE_ONLY: r(
     'page',
     'refused',

@@ -119,16 +119,6 @@ export function secondaryPeerSilent(c: ResourceContext): Verdict {
   // SAFETY: "Unknown is never dead" - takeover from an unreachable peer only with proof per policy.
   switch (c.policy.fencing) {
     case 'stonith': {
-      // SAFETY: "Acknowledged writes lost" - a fence proves the peer is off now, not that it wrote nothing
-      // alone between the replication loss and the fence. Only DRBD's resource-and-stonith freezes a
-      // Primary's I/O from the loss until its fence-peer handler succeeds; with anything else the old
-      // Primary may have acknowledged writes that this disk lacks (outside test: 49 writes lost when the
-      // Primary's own fence handler failed under resource-only).
-      const fencingMode = c.res.drbdFencing ?? 'unknown';
-      if (c.rm.lastPrimary === c.peerName && fencingMode !== 'resource-and-stonith')
-        return v('REFUSE_PEER_PRIMARY_IO_NOT_FROZEN', [], {
-          facts: { lastPrimary: c.rm.lastPrimary, drbdFencing: fencingMode },
-        });
       if (c.memory.fence.status === 'succeeded') {
         return v('TAKEOVER_FENCED', takeoverSequence(name, c.policy.fsck), { facts: { lostForMs } });
       }
