@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      // Unit tests that spawn the CLI take seconds on a loaded 2-core machine.
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 30_000 } },
       { test: { name: 'engine', include: ['test/engine/**/*.test.ts'], testTimeout: 120_000 } },
       {
         test: { name: 'cluster-sim', include: ['test/cluster-sim/**/*.test.ts'], testTimeout: 600_000 },

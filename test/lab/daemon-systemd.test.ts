@@ -3,6 +3,7 @@ import type { LabNode } from '../scenarios/target.js';
 import { DaemonPair, MOUNT_POINT } from './daemon-pair.js';
 import { LAB_NODES } from './lab.js';
 import { useLab } from './lab-fixture.js';
+import { ensureReplicationAddress } from './systemd-nic.js';
 
 // The project's systemd unit (systemd/drbd-sentinel.service, Type=notify) starting the daemon in the
 // systemd VMs on real DRBD: `systemctl start` returns once the daemon sent READY=1, the unit is
@@ -44,13 +45,7 @@ describe('the systemd unit on real DRBD', () => {
     for (const n of LAB_NODES) {
       // Boot finished (lab-setup has put the address on the link), whatever the final state.
       await lab().sh(n, 'systemctl is-system-running --wait', 120);
-      // Measured: lab-setup sometimes finds no NIC yet (udev still renaming eth0 to ens4), so the
-      // link has no address and is down; put it on here (see the report on scripts/lab/guest/systemd/lab-setup).
-      const ip = n === 'alpha' ? '10.77.0.1' : '10.77.0.2';
-      await lab().must(
-        n,
-        `l=$(ls /sys/class/net | grep -v '^lo$' | head -1); ip -br addr show dev $l | grep -q ${ip}/ || ip addr add ${ip}/24 dev $l; ip link set $l up`,
-      );
+      await ensureReplicationAddress(lab(), n);
       await pair.install(n, 'stonith');
       // The unit's ExecStart is /usr/sbin/drbd-sentinel (what scripts/install.sh installs).
       await lab().must(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LAB_NODES } from './lab.js';
 import { useLab } from './lab-fixture.js';
+import { ensureReplicationAddress } from './systemd-nic.js';
 
 // The systemd lab guests (debootstrapped Debian, systemd as PID 1, copy-on-write overlays): they boot,
 // systemd reaches a settled state, and real DRBD works in them like in the busybox guests. The
@@ -17,6 +18,7 @@ describe('lab: systemd VMs', () => {
         'active\nactive\n',
       );
       expect(await lab().must(n, 'hostname; node --version')).toMatch(new RegExp(`^${n}\\nv\\d+`));
+      await ensureReplicationAddress(lab(), n);
     }
     await lab().resetDrbd();
     expect(await lab().procDrbd('alpha')).toMatch(/cs:Connected ro:Primary\/Secondary ds:UpToDate\/UpToDate/);
