@@ -2,6 +2,7 @@
  * Maps the validated configuration onto the options of each module (pure). Kept apart from the
  * composition root so the mapping is testable without starting anything.
  */
+import { outdateCapMs } from './peer-requester.js';
 import type { SentinelConfig, ResourceConfig } from '../config/index.js';
 import type { LocalNodes } from '../config/index.js';
 import type { ResourceExecConfig } from '../executor/index.js';
@@ -31,8 +32,13 @@ export function resourceExecConfig(config: SentinelConfig, r: ResourceConfig): R
       umountMs: t.umountMs,
       servicesMs: t.servicesMs,
       fsckMs: t.fsckMs,
-      // A peer request must be answered within the peer's dead time or it is moot.
-      peerRequestMs: Math.max(DEFAULT_TIMEOUTS.peerRequestMs, config.heartbeat.deadtimeMs * 2),
+      // An outdate request waits for a reachable peer up to its cap (peer-requester.ts) and must report
+      // "slow" itself before this budget cuts it off (a cut-off outdate counts as failed for the engine).
+      peerRequestMs: Math.max(
+        DEFAULT_TIMEOUTS.peerRequestMs,
+        config.heartbeat.deadtimeMs * 2,
+        outdateCapMs(config.heartbeat.deadtimeMs) + 5_000,
+      ),
       demoteFailureHandlerMs:
         config.fencing.onDemoteFailure?.timeoutMs ?? DEFAULT_TIMEOUTS.demoteFailureHandlerMs,
     },

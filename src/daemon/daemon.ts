@@ -36,14 +36,21 @@ import {
 import {
   createCommandDrbdPort,
   createCommandSystemPort,
+  drbdStep,
   runPlan,
   type ActionResult,
   type DrbdPort,
   type ExecutorContext,
   type SystemPort,
 } from '../executor/index.js';
-import type { PeerRequester, PeerRequestOutcome } from '../executor/ports.js';
-import { answerOutdateRequest, createFencePort } from '../fencing/index.js';
+import type { DrbdResourceStatus, FencePort } from '../executor/ports.js';
+import {
+  answerOutdateRequest,
+  createFencePort,
+  fenceOnce,
+  type FenceOnce,
+  type OutdateAnswerResult,
+} from '../fencing/index.js';
 import {
   JOURNAL_VERSION,
   JournalWriter,
@@ -66,8 +73,9 @@ import { Watchdog, watchdogIntervalMs } from '../systemd/index.js';
 import { fenceBudgetMs, fenceHandlers, heartbeatLinks, resourceExecConfigs } from './adapters.js';
 import { enginePolicyFromConfig } from './engine-policy.js';
 import { loadDegraded, saveDegraded } from './degraded-store.js';
-import { answerDrbdFencePeer } from './drbd-fence-peer.js';
+import { answerDrbdFencePeer, screenFencePeer } from './drbd-fence-peer.js';
 import { readDrbdFencing } from './drbd-fencing.js';
+import { createDaemonPeerRequester, outdateCapMs, type DaemonPeerRequester } from './peer-requester.js';
 import { loadIntents, saveIntents, type PersistedIntents } from './intent-store.js';
 import {
   lastPrimariesOf,
@@ -162,6 +170,12 @@ export class Daemon {
   private readonly notifier: NotifyRunner;
   private readonly metrics: SentinelMetrics;
   private executor: ExecutorContext;
+  /** The configured handler chain; every caller reaches it through `fence` (one fence per loss episode). */
+  private fenceChain: FencePort | null = null;
+  private readonly fence: FenceOnce;
+  private readonly peers: DaemonPeerRequester;
+  /** Outdate requests this node is answering, per resource: a second one shares the first's answer. */
+  private readonly outdateAnswers = new Map<string, Promise<OutdateAnswerResult>>();
   private journal: JournalWriter | null = null;
   private control: ControlServer | null = null;
   private metricsServer: MetricsServer | null = null;
@@ -225,6 +239,22 @@ export class Daemon {
       onRequest: (op) => this.answerPeer(op),
     });
     this.metrics.observeMembership(this.membership.counters);
+    this.peers = createDaemonPeerRequester({
+      link: this.membership,
+      clock: this.clock,
+      logger: options.logger.child({ module: 'peer-requests' }),
+      outdateCapMs: outdateCapMs(c.heartbeat.deadtimeMs),
+    });
+    this.fence = fenceOnce({
+      inner: () =>
+        this.fenceChain ?? {
+          fencePeer: async () => ({ status: 'failed', handlers: [], detail: 'no fence port' }),
+        },
+      clock: this.clock,
+      heardSince: (atMs) =>
+        this.membership.view().links.some((l) => l.lastHeardAtMs !== null && l.lastHeardAtMs > atMs),
+      logger: options.logger.child({ module: 'fencing' }),
+    });
     this.executor = this.buildExecutor();
     this.loop = new SerializedLoop({
       clock: this.clock,
@@ -291,6 +321,10 @@ export class Daemon {
 
     this.drbdSource.subscribe((view) => {
       this.drbdView = view;
+      for (const r of this.config.resources) {
+        const d = deviceOfResource(view, r);
+        if (d !== null && LINKED_CONNECTION_STATES.has(d.cstate)) this.peers.replicationRestored(r.name);
+      }
       this.loop.trigger('drbd');
     });
     this.drbdSource.start();
@@ -722,21 +756,22 @@ export class Daemon {
 
   private buildExecutor(): ExecutorContext {
     const c = this.config;
+    this.fenceChain = createFencePort(
+      {
+        cluster: c.cluster.name,
+        localNode: this.nodes.local.name,
+        peer: this.nodes.peer.name,
+        peerAddresses: this.nodes.peer.addresses,
+        resources: c.resources.map((r) => r.name),
+      },
+      { handlers: fenceHandlers(c) },
+    );
     return {
       resources: resourceExecConfigs(c),
       drbd: this.drbdPort,
       system: this.system,
-      peer: this.peerRequester(),
-      fence: createFencePort(
-        {
-          cluster: c.cluster.name,
-          localNode: this.nodes.local.name,
-          peer: this.nodes.peer.name,
-          peerAddresses: this.nodes.peer.addresses,
-          resources: c.resources.map((r) => r.name),
-        },
-        { handlers: fenceHandlers(c) },
-      ),
+      peer: this.peers,
+      fence: this.fence,
       notifier: {
         notify: async (event, resource, message) => {
           this.notifier.notify({
@@ -758,45 +793,6 @@ export class Daemon {
 
   // -- peer requests ----------------------------------------------------------------------------------
 
-  private peerRequester(): PeerRequester {
-    const ask = async (op: PeerOperation, deadlineMs: number): Promise<PeerRequestOutcome> => {
-      const timeoutMs = Math.max(1, deadlineMs - this.clock.nowMs());
-      const r = await this.membership.request(op, { timeoutMs });
-      if (!r.ok) return { status: 'unreachable', detail: r.error.message };
-      if (r.value.outcome === 'done') return { status: 'ok', code: r.value.code, detail: r.value.message };
-      return { status: 'failed', errorKind: r.value.code, detail: r.value.message };
-    };
-    // An outdate request gives up as soon as membership declares the peer lost on every link: it cannot be
-    // answered then, and a Primary waiting out the whole request timeout would hold back its own fence
-    // decision while the Secondary's fence delay runs out, so the Secondary wins the fence race
-    // (netns all-links-cut scenario). The outcome is the same `unreachable` as a timeout, only earlier; a
-    // copy that still reaches the peer later only outdates its disk, which never makes it a candidate.
-    const askOutdate = async (resource: string, deadlineMs: number): Promise<PeerRequestOutcome> => {
-      if (!this.membership.view().reachable)
-        return { status: 'unreachable', detail: 'peer unreachable on every link' };
-      let unsubscribe: () => void = () => {};
-      const lost = new Promise<PeerRequestOutcome>((resolve) => {
-        unsubscribe = this.membership.onEvent((e) => {
-          if (e.kind === 'peer-lost')
-            resolve({
-              status: 'unreachable',
-              detail: 'peer lost on every link while waiting for its answer',
-            });
-        });
-      });
-      try {
-        return await Promise.race([ask({ kind: 'outdate', resource }, deadlineMs), lost]);
-      } finally {
-        unsubscribe();
-      }
-    };
-    return {
-      outdatePeer: (resource, deadlineMs) => askOutdate(resource, deadlineMs),
-      requestRelease: (resource, deadlineMs) => ask({ kind: 'release', resource }, deadlineMs),
-      requestTakeover: (resource, deadlineMs) => ask({ kind: 'takeover', resource }, deadlineMs),
-    };
-  }
-
   /** Answers the peer's authenticated requests (membership guarantees one call per request id). */
   private async answerPeer(op: PeerOperation): Promise<PeerReply> {
     const reply = (outcome: PeerReply['outcome'], code: string, message: string): PeerReply => ({
@@ -810,19 +806,7 @@ export class Daemon {
       return reply('refused', 'unknown-resource', `${op.resource} is not configured here`);
     switch (op.kind) {
       case 'outdate': {
-        // Resource-level fencing: marking our own disk Outdated only ever removes this node from the
-        // candidates, and DRBD itself refuses it on a Primary, so it is answered at once.
-        const answer = await answerOutdateRequest(op.resource, {
-          drbd: this.drbdPort,
-          clock: this.clock,
-          timeoutMs: Math.max(2_000, this.config.heartbeat.deadtimeMs * 2 - 500),
-          signal: this.abort.signal,
-        });
-        this.log.info(
-          { resource: op.resource, outcome: answer.outcome, code: answer.code },
-          'peer asked to outdate',
-        );
-        this.loop.trigger('peer');
+        const answer = await this.answerOutdate(op.resource);
         return reply(answer.outcome, answer.code, answer.message);
       }
       case 'prepare-handover': {
@@ -846,6 +830,67 @@ export class Daemon {
         return reply('done', 'accepted', `${op.kind} of ${op.resource} accepted; the engine decides`);
       }
     }
+  }
+
+  /**
+   * Resource-level fencing: marking our own disk Outdated only ever removes this node from the
+   * candidates, and DRBD itself refuses it on a Primary, so it is answered at once, from the DRBD view
+   * where that suffices. Concurrent requests for one resource share one answer. When this node had to
+   * disconnect its side to outdate, it reconnects right after answering so replication resumes (and
+   * resyncs the Outdated disk).
+   */
+  private answerOutdate(resource: string): Promise<OutdateAnswerResult> {
+    const running = this.outdateAnswers.get(resource);
+    if (running !== undefined) return running;
+    const r = this.config.resources.find((x) => x.name === resource)!;
+    const answer = answerOutdateRequest(resource, {
+      drbd: this.drbdPort,
+      clock: this.clock,
+      timeoutMs: Math.max(10_000, this.config.heartbeat.deadtimeMs * 5),
+      signal: this.abort.signal,
+      view: (): DrbdResourceStatus | null => {
+        const d = deviceOfResource(this.drbdView, r);
+        return d === null
+          ? null
+          : {
+              role: d.role,
+              peerRole: d.peerRole,
+              disks: [d.disk],
+              peerDisks: [d.peerDisk],
+              cstate: d.cstate,
+            };
+      },
+      disconnect: async (res, o) =>
+        drbdStep(
+          await this.drbdCommands.run(
+            { op: 'disconnect', resource: res },
+            { timeoutMs: o.timeoutMs, ...(o.signal ? { signal: o.signal } : {}) },
+          ),
+          `drbdadm disconnect ${res}`,
+        ),
+    }).then((a) => {
+      this.outdateAnswers.delete(resource);
+      this.log.info(
+        { resource, outcome: a.outcome, code: a.code, detail: a.message },
+        'peer asked to outdate',
+      );
+      if (a.reconnect) this.clock.setTimer(0, () => void this.reconnectAfterOutdate(resource));
+      this.loop.trigger('peer');
+      return a;
+    });
+    this.outdateAnswers.set(resource, answer);
+    return answer;
+  }
+
+  private async reconnectAfterOutdate(resource: string): Promise<void> {
+    // SAFETY (rule 4): plain connect; the Outdated disk becomes the resync target.
+    const o = await this.drbdPort.connect(resource, { timeoutMs: 30_000, signal: this.abort.signal });
+    if (o.status === 'ok') this.log.info({ resource }, 'reconnected after outdating');
+    else
+      this.log.warn(
+        { code: 'OUTDATE_RECONNECT_FAILED', resource, detail: o.detail },
+        'reconnect after outdating failed; the engine connects a StandAlone resource',
+      );
   }
 
   // -- operator intents -------------------------------------------------------------------------------
@@ -942,6 +987,24 @@ export class Daemon {
         return ok({ summary: `maintenance ${req.on ? 'on: both nodes observe only' : 'off'}`, steps: [] });
       },
       'fence-peer': async (req: { resource: string }) => {
+        const refused = await screenFencePeer(req.resource, {
+          managed: this.config.resources.map((r) => r.name),
+          viewCstate: (name) => {
+            const r = this.config.resources.find((x) => x.name === name);
+            return r === undefined ? null : (deviceOfResource(this.drbdView, r)?.cstate ?? null);
+          },
+          freshCstate: async (name) => {
+            const st = await this.drbdPort.status(name, { timeoutMs: 10_000, signal: this.abort.signal });
+            return st.ok ? st.value.cstate : null;
+          },
+        });
+        if (refused !== null) {
+          this.log.warn(
+            { code: refused.code, resource: req.resource, exitCode: refused.exitCode },
+            refused.message,
+          );
+          return ok({ exitCode: refused.exitCode, message: refused.message });
+        }
         const view = this.membership.view();
         const answer = await answerDrbdFencePeer(req.resource, {
           memory: this.memory,
@@ -954,8 +1017,8 @@ export class Daemon {
           localNode: this.nodes.local.name,
           peerNode: this.nodes.peer.name,
           clock: this.clock,
-          peer: this.peerRequester(),
-          fence: this.executor.fence,
+          peer: this.peers,
+          fence: this.fence,
           signal: this.abort.signal,
           onFenced: () => {
             this.results.push({
@@ -969,10 +1032,18 @@ export class Daemon {
             this.loop.trigger('action-done');
           },
         });
-        this.log.info(
-          { resource: req.resource, exitCode: answer.exitCode, message: answer.message },
-          'fence-peer handler answered',
-        );
+        if (answer.exitCode === 1) {
+          // SAFETY: with resource-and-stonith DRBD keeps I/O frozen on exit 1; an operator must know.
+          this.log.warn(
+            { code: 'FENCE_PEER_FAILED', resource: req.resource, exitCode: 1, message: answer.message },
+            'fence-peer handler answered failure',
+          );
+          this.notifier.notify({ event: 'refused', resource: req.resource, message: answer.message });
+        } else
+          this.log.info(
+            { resource: req.resource, exitCode: answer.exitCode, message: answer.message },
+            'fence-peer handler answered',
+          );
         return ok(answer);
       },
       'unfence-peer': (req: { resource: string }) => {

@@ -9,6 +9,55 @@ import {
   type FencingPolicy,
 } from '../fencing/index.js';
 import type { NodeReport } from '../membership/index.js';
+import type { ConnectionState } from '../drbd/types.js';
+import { LINKED_CONNECTION_STATES } from '../drbd/types.js';
+import { FENCE_PEER_EXIT } from '../fencing/index.js';
+
+/** Log reason codes of the daemon's fence-peer answers (docs/executor-and-fencing.md). */
+export const FENCE_PEER_CODES = {
+  UNKNOWN_RESOURCE: 'FENCE_PEER_UNKNOWN_RESOURCE',
+  STILL_CONNECTED: 'FENCE_PEER_STILL_CONNECTED',
+} as const;
+
+/** What screening a fence-peer call needs: the managed resources and this node's DRBD connection state. */
+export interface FencePeerScreenContext {
+  /** The configured resources (`resources[].name`). */
+  readonly managed: readonly string[];
+  /** The connection state in the daemon's DRBD view, null when it has none. */
+  readonly viewCstate: (resource: string) => ConnectionState | null;
+  /** A fresh query of the connection state (drbdadm), null when it failed. */
+  readonly freshCstate: (resource: string) => Promise<ConnectionState | null>;
+}
+
+/**
+ * Refuses a fence-peer call that proves no need (exit 1, nothing asked, nothing fenced): a resource this
+ * daemon does not manage, or one whose DRBD still replicates to the peer (a stale or bogus call; DRBD
+ * calls the handler only after it lost the connection). A view that shows the link up is confirmed by a
+ * fresh query first, since the view may lag DRBD by an event. Null: go on.
+ *
+ * SAFETY ("Unknown is never dead"): node fencing only ever follows from a proven need about a managed
+ * resource; with `resource-and-stonith` an exit 1 keeps I/O frozen, which is the safe side.
+ */
+export async function screenFencePeer(
+  resource: string,
+  c: FencePeerScreenContext,
+): Promise<(FencePeerAnswer & { readonly code: string }) | null> {
+  if (!c.managed.includes(resource))
+    return {
+      exitCode: FENCE_PEER_EXIT.FAILURE,
+      code: FENCE_PEER_CODES.UNKNOWN_RESOURCE,
+      message: `resource ${resource} is not managed by drbd-sentinel (configured: ${c.managed.join(', ') || 'none'})`,
+    };
+  const seen = c.viewCstate(resource);
+  if (seen === null || !LINKED_CONNECTION_STATES.has(seen)) return null;
+  const fresh = await c.freshCstate(resource);
+  if (fresh !== null && !LINKED_CONNECTION_STATES.has(fresh)) return null;
+  return {
+    exitCode: FENCE_PEER_EXIT.FAILURE,
+    code: FENCE_PEER_CODES.STILL_CONNECTED,
+    message: `${resource}: DRBD here still reports ${fresh ?? seen}; no replication drop to fence for`,
+  };
+}
 
 /** What answering DRBD's fence-peer handler needs from the running daemon. */
 export interface DrbdFencePeerContext {
@@ -54,6 +103,7 @@ export async function answerDrbdFencePeer(
       peerNode: c.peerNode,
     }),
     outdatePeer: async (r) => {
+      // The requester waits for a peer that stays reachable; this deadline is only its first patience.
       const o = await c.peer.outdatePeer(r, c.clock.nowMs() + c.deadtimeMs * 2, c.signal);
       return { answer: outdateAnswerOfPeerOutcome(o), detail: o.detail };
     },

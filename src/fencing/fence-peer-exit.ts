@@ -24,7 +24,12 @@ export const FENCE_PEER_EXIT = {
 
 export type FencePeerExitCode = (typeof FENCE_PEER_EXIT)[keyof typeof FENCE_PEER_EXIT];
 
-/** The daemon's answer to "get the peer's disk of R outdated over the heartbeat links". */
+/**
+ * The daemon's answer to "get the peer's disk of R outdated over the heartbeat links".
+ * `failed` is only the definite "I am reachable but my DRBD failed to outdate"; `slow` is a peer that
+ * stayed reachable on the heartbeat links without answering within the cap; `refused` is any other
+ * answer that did not outdate (unknown resource, standby, a DRBD that would not let go of the link).
+ */
 export const OUTDATE_ANSWERS = [
   'outdated',
   'already-outdated',
@@ -32,6 +37,8 @@ export const OUTDATE_ANSWERS = [
   'peer-primary',
   'unreachable',
   'failed',
+  'slow',
+  'refused',
 ] as const;
 export type OutdateAnswer = (typeof OUTDATE_ANSWERS)[number];
 
@@ -52,8 +59,11 @@ export type FencePeerStep =
  *   with `resource-only` or `none`, 5 (DRBD's "peer down"): the peer's daemon will not take over
  *   from an unreachable Primary under those policies without an operator (SAFETY.md), which
  *   is what makes writing on alone safe.
- * - `failed` (the peer answered but could not outdate its disk): with `stonith`, fence the node;
+ * - `failed` (the peer answered that its DRBD failed to outdate): with `stonith`, fence the node;
  *   otherwise 1. Never 5: a peer that answers is not down.
+ * - `slow` and `refused`: 1 under every policy. A peer that answers the heartbeat is never node-fenced
+ *   over a slow or refused answer; with `resource-and-stonith` DRBD keeps I/O frozen meanwhile, which
+ *   is the safe side, and the operator is paged.
  */
 export function fencePeerStep(answer: OutdateAnswer, policy: FencingPolicy): FencePeerStep {
   switch (answer) {
@@ -77,6 +87,18 @@ export function fencePeerStep(answer: OutdateAnswer, policy: FencingPolicy): Fen
       return policy === 'stonith'
         ? { kind: 'fence-node', why: 'peer could not outdate its disk' }
         : { kind: 'exit', code: FENCE_PEER_EXIT.FAILURE, why: 'peer could not outdate its disk' };
+    case 'slow':
+      return {
+        kind: 'exit',
+        code: FENCE_PEER_EXIT.FAILURE,
+        why: 'peer reachable on the heartbeat links but slow to answer; not fenced',
+      };
+    case 'refused':
+      return {
+        kind: 'exit',
+        code: FENCE_PEER_EXIT.FAILURE,
+        why: 'peer did not outdate its disk; not fenced',
+      };
   }
 }
 

@@ -13,12 +13,13 @@ export {
   fencePeerStep,
   OUTDATE_ANSWERS,
 } from './fence-peer-exit.js';
-export type { AnswerOutdateOptions, OutdateReply } from './outdate-request.js';
+export type { AnswerOutdateOptions, OutdateAnswerResult, OutdateReply } from './outdate-request.js';
 export {
   answerOutdateRequest,
   OUTDATE_REPLY_CODES,
   outdateAnswerOf,
   outdateAnswerOfPeerOutcome,
+  PEER_SLOW,
 } from './outdate-request.js';
 export type { FencePeerAnswer, ServeFencePeerDeps } from './serve-fence-peer.js';
 export { serveFencePeer } from './serve-fence-peer.js';
@@ -26,3 +27,5 @@ export type { FenceControlCall } from './fence-peer-client.js';
 export { fencePeerViaDaemon, unfencePeerViaDaemon } from './fence-peer-client.js';
 export type { DrbdHandlerEnv } from './drbd-handler-env.js';
 export { parseDrbdHandlerEnv } from './drbd-handler-env.js';
+export type { FenceOnce, FenceOnceOptions } from './fence-once.js';
+export { fenceOnce } from './fence-once.js';

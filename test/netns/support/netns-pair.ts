@@ -31,6 +31,10 @@ export interface NetnsPairOptions {
    * loaded 2-core machine), so scenarios that need it answered use a longer one.
    */
   readonly deadtimeMs?: number;
+  /** Heartbeat interval (default 100 ms). */
+  readonly intervalMs?: number;
+  /** Runs on the fresh network before any process starts (e.g. NAT rules for a fault relay). */
+  readonly beforeStart?: (net: TwoNodeNetwork) => Promise<void>;
   /** The split-brain scenario produces two Primaries on purpose: record them, do not fail on them. */
   readonly allowDualPrimary?: boolean;
 }
@@ -113,7 +117,7 @@ export async function withNetnsPair(
     ...(options.fenceHandler ? { fenceHandler: options.fenceHandler } : {}),
     ...(options.fenceDelay ? { fenceDelay: options.fenceDelay } : {}),
     heartbeat: {
-      interval: '100ms',
+      interval: `${options.intervalMs ?? 100}ms`,
       deadtime: `${options.deadtimeMs ?? DEADTIME_MS}ms`,
       warntime: `${Math.round((options.deadtimeMs ?? DEADTIME_MS) / 2)}ms`,
       initdead: '10s',
@@ -158,6 +162,7 @@ export async function withNetnsPair(
   let failed = false;
   try {
     pair.prepare();
+    await options.beforeStart?.(net);
     pair.startDrbd(0);
     pair.startDrbd(1);
     pair.startDaemon(0);

@@ -56,6 +56,9 @@ describe('fencePeerStep (DRBD fence-peer exit codes)', () => {
       'peer-primary': { stonith: 6, 'resource-only': 6, none: 6 },
       unreachable: { stonith: 'fence-node', 'resource-only': 5, none: 5 },
       failed: { stonith: 'fence-node', 'resource-only': 1, none: 1 },
+      // A peer that answers the heartbeat is never node-fenced over a slow or refused answer.
+      slow: { stonith: 1, 'resource-only': 1, none: 1 },
+      refused: { stonith: 1, 'resource-only': 1, none: 1 },
     });
   });
   it('after node fencing: 7 when fenced, 1 otherwise', () => {

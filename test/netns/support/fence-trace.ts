@@ -1,0 +1,54 @@
+/**
+ * A counting STONITH handler for the netns pair: appends one line per run (the fencing node and the
+ * reason) to a trace file, then powers the simulated peer off exactly as the pair's own fence-poweroff.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NetnsPairOptions } from './netns-pair.js';
+
+export interface FenceTrace {
+  /** For NetnsPairOptions.fenceHandler. */
+  readonly handler: NonNullable<NetnsPairOptions['fenceHandler']>;
+  /** Every handler run so far: `{ node, reason }`. */
+  runs(): Array<{ node: string; reason: string }>;
+  dispose(): void;
+}
+
+export function createFenceTrace(): FenceTrace {
+  const dir = mkdtempSync(join(tmpdir(), 'drbd-sentinel-fence-trace-'));
+  const trace = join(dir, 'runs');
+  const script = join(dir, 'fence-traced');
+  writeFileSync(
+    script,
+    `#!/bin/sh
+# fence-traced PIDFILE: one trace line per run, then power the simulated node off.
+printf '%s\\t%s\\n' "$SENTINEL_NODE" "$SENTINEL_REASON" >> ${JSON.stringify(trace)}
+pids=$(cat "$1" 2>/dev/null)
+for p in $pids; do kill -9 "$p" 2>/dev/null; done
+for p in $pids; do
+  i=0
+  while kill -0 "$p" 2>/dev/null; do i=$((i+1)); [ $i -gt 50 ] && exit 1; sleep 0.1; done
+done
+echo "powered off: $pids"
+exit 0
+`,
+    { mode: 0o755 },
+  );
+  return {
+    handler: { command: [script, '{peerPidFile}'], timeout: '10s' },
+    runs() {
+      if (!existsSync(trace)) return [];
+      return readFileSync(trace, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => {
+          const [node = '', reason = ''] = l.split('\t');
+          return { node, reason };
+        });
+    },
+    dispose() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
