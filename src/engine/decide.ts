@@ -77,7 +77,7 @@ function decideResource(
     // The resource-level fence belongs to one replication loss: a non-Primary forgets it, and a linked
     // Primary keeps it only until the peer is UpToDate again (PEER_RESYNCED_UNFENCED clears it).
     ...(localPrimary ? {} : { peerOutdated: false }),
-    ...(linkedNow ? { outdateFailures: 0, outdateNextMs: null } : {}),
+    ...(linkedNow ? { outdateFailures: 0, outdateNextMs: null, outdateLastError: null } : {}),
   };
   const facts: Facts = {
     role: d?.role ?? null,

@@ -34,6 +34,11 @@ export interface ResourceMemory {
   /** Consecutive failed outdate-peer attempts and their backoff. */
   readonly outdateFailures: number;
   readonly outdateNextMs: number | null;
+  /**
+   * Error kind of the last failed outdate-peer (the peer's reply code, or `peer-unreachable`); null after
+   * a success. Absent in journals written before it: no node fence follows.
+   */
+  readonly outdateLastError?: string | null;
   /** Node last seen Primary for this resource (the middle tie-break of the election). */
   readonly lastPrimary: string | null;
   /** After releasing to the peer, this node does not elect itself before this monotonic ms. */
@@ -69,6 +74,7 @@ export const INITIAL_RESOURCE_MEMORY: ResourceMemory = {
   peerOutdated: false,
   outdateFailures: 0,
   outdateNextMs: null,
+  outdateLastError: null,
   lastPrimary: null,
   yieldUntilMs: null,
   failbackSinceMs: null,

@@ -40,9 +40,10 @@ function absorbResource(
     if (r.kind === 'outdate-peer') {
       next =
         r.outcome === 'ok'
-          ? { ...next, peerOutdated: true, outdateFailures: 0, outdateNextMs: null }
+          ? { ...next, peerOutdated: true, outdateFailures: 0, outdateNextMs: null, outdateLastError: null }
           : {
               ...next,
+              outdateLastError: r.errorKind,
               outdateFailures: next.outdateFailures + 1,
               outdateNextMs:
                 r.atMs + backoffMs(next.outdateFailures + 1, policy.retry.initialMs, policy.retry.maxMs),

@@ -37,8 +37,12 @@ export function primaryRule(c: ResourceContext): Verdict {
       return v('PRIMARY_REPL_LOST_PEER_OUTDATED', complete, { facts: { peerDisk } });
     }
     if (c.rm.outdateNextMs !== null && c.obs.nowMs < c.rm.outdateNextMs) {
+      // SAFETY: "Unknown is never dead" - the peer is reachable here: it is node-fenced only when its own
+      // DRBD failed to outdate the disk (E_DRBD), never because its answer was slow, refused, or lost
+      // (outside test: a healthy Secondary powered off 20 times in 180 s under packet loss).
       const wantsFence =
         c.policy.fencing === 'stonith' &&
+        c.rm.outdateLastError === 'E_DRBD' &&
         c.memory.startupDone &&
         c.memory.fence.status !== 'succeeded' &&
         fenceGate(c) === null;
