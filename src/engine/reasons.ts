@@ -282,7 +282,7 @@ export const REASONS = {
   OUTDATE_PEER_FAILED: r(
     'page',
     'fence-failed',
-    'Outdating the peer failed: retry after backoff (under stonith, node fencing only when the peer's own DRBD failed to outdate, E_DRBD).',
+    'Outdating the peer failed: retry after backoff (under stonith, node fencing only when the peer DRBD itself failed to outdate, E_DRBD).',
     'Check the peer daemon and the heartbeat links.',
   ),
   PRIMARY_REPL_LOST_PEER_OUTDATED: r(
