@@ -236,6 +236,9 @@ export class Lab {
       await vm.setLink(true);
     }
     for (const n of LAB_NODES) if (this.diskFailed.has(n)) await this.repairDisk(n);
+    // Both nodes are down before either comes up with fresh metadata: a node brought up while its peer
+    // still ran the old generation connected to it, began a resync and dropped to StandAlone
+    // Inconsistent (seen once in CI after the both-power-loss scenario).
     await Promise.all(
       LAB_NODES.map((n) =>
         this.must(
@@ -244,6 +247,17 @@ export class Lab {
             'for f in /tmp/events2.pid /tmp/views.pid; do [ -f $f ] && kill $(cat $f) 2>/dev/null; rm -f $f; done',
             'umount /mnt/r0 2>/dev/null; set -e',
             'drbdadm down r0 >/dev/null 2>&1 || { sleep 2; drbdadm down r0; }',
+          ].join('\n'),
+          90,
+        ),
+      ),
+    );
+    await Promise.all(
+      LAB_NODES.map((n) =>
+        this.must(
+          n,
+          [
+            'set -e',
             'drbdadm create-md --force r0 >/dev/null 2>&1 </dev/null',
             'drbdadm up r0',
             'dmesg -c >/dev/null',
