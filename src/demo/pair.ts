@@ -4,7 +4,7 @@
  * nodes on loopback addresses, no root) and by the netns tests (one network namespace per node).
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { chmodSync, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand, type CommandOutcome } from '../common/exec.js';
 import { controlRequest } from '../control/index.js';
@@ -28,6 +28,11 @@ export interface PairOptions {
   readonly heartbeatPort: number;
   readonly replicationPort: number;
   readonly fencing?: 'stonith' | 'resource-only' | 'none';
+  /**
+   * DRBD's own `fencing` of the simulated resource (default resource-and-stonith, which the stonith policy
+   * needs; resource-only reproduces a misconfigured pair).
+   */
+  readonly drbdFencing?: 'resource-and-stonith' | 'resource-only';
   readonly heartbeat?: {
     readonly interval: string;
     readonly deadtime: string;
@@ -226,6 +231,9 @@ log: { level: info }
     const o = this.options;
     const [self, peer] = [o.hosts[i], o.hosts[1 - i] as PairHost];
     const fencePeer = `${process.execPath} ${o.cliPath} fence-peer -c ${this.paths[i].config}`;
+    // A machine that boots has no /proc/drbd yet: the file a powered-off node left would show its old
+    // role (Primary) until the new simulator writes its own.
+    rmSync(join(this.paths[i].simDir, 'proc-drbd'), { force: true });
     return this.launch(i, 'drbd', [
       process.execPath,
       o.cliPath,
@@ -246,9 +254,7 @@ log: { level: info }
       '--peer',
       `${peer.addresses[0]}:${o.replicationPort}`,
       '--fencing',
-      // The netns every-link-cut scenario does not converge yet with resource-and-stonith (the next step
-      // of issue 12's finding 1), so the pair still runs resource-only, which check-config flags.
-      'resource-only',
+      o.drbdFencing ?? 'resource-and-stonith',
       '--fence-peer-handler',
       fencePeer,
       '--init',

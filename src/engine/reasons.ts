@@ -236,6 +236,12 @@ export const REASONS = {
     'Restarted without hearing the peer, which was the last Primary: no automatic takeover (this disk may lack its later writes).',
     'Find out whether the peer still runs the resource. If it is gone for good and this data is acceptable, promote here by hand; otherwise bring the peer back.',
   ),
+  REFUSE_PEER_IO_NOT_FROZEN: r(
+    'page',
+    'refused',
+    "Policy stonith, but DRBD's fencing is not resource-and-stonith: the silent peer may have acknowledged writes this disk lacks, so no fence and no takeover.",
+    'Set `fencing resource-and-stonith;` in the resource (disk section in 8.4, net in 9) on both nodes and `drbdadm adjust`. Now: verify the peer is down and whether it wrote alone, then promote by hand.',
+  ),
   REFUSE_NO_PROOF_RESOURCE_ONLY: r(
     'page',
     'refused',

@@ -108,7 +108,7 @@ log: { level: info }
         'mkdir -p /etc/drbd-sentinel /var/lib/drbd-sentinel /run/drbd-sentinel',
         'umask 077; echo lab-daemon-scenarios-shared-secret-0123456789 >/etc/drbd-sentinel/secret',
         `echo ${config} | base64 -d >/etc/drbd-sentinel/config.yaml`,
-        `cp ${GUEST}/drbd.conf /etc/drbd.conf`,
+        `cp ${GUEST}/${policy === 'stonith' ? 'drbd.conf' : 'drbd-resource-only.conf'} /etc/drbd.conf`,
         `rm -f ${NOTIFY_LOG}`,
       ].join('\n'),
     );

@@ -119,6 +119,15 @@ export function secondaryPeerSilent(c: ResourceContext): Verdict {
   // SAFETY: "Unknown is never dead" - takeover from an unreachable peer only with proof per policy.
   switch (c.policy.fencing) {
     case 'stonith': {
+      // SAFETY: "Acknowledged writes" - a fence race is safe only if the old Primary could not acknowledge
+      // writes between the link loss and its node going off. DRBD guarantees that only with
+      // `fencing resource-and-stonith` (I/O frozen until fence-peer answers; a failed handler leaves it
+      // frozen); with anything else, or when the setting could not be read, the peer may have written on
+      // alone, and a takeover would serve data without those writes. Both nodes run the same resource
+      // file, so this node's setting stands for the peer's.
+      const drbdFencing = c.res.drbdFencing ?? 'unknown';
+      if (drbdFencing !== 'resource-and-stonith')
+        return v('REFUSE_PEER_IO_NOT_FROZEN', [], { facts: { drbdFencing, lostForMs } });
       if (c.memory.fence.status === 'succeeded') {
         return v('TAKEOVER_FENCED', takeoverSequence(name, c.policy.fsck), { facts: { lostForMs } });
       }

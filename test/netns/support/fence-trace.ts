@@ -1,6 +1,7 @@
 /**
  * A counting STONITH handler for the netns pair: appends one line per run (the fencing node and the
- * reason) to a trace file, then powers the simulated peer off exactly as the pair's own fence-poweroff.
+ * reason) to a trace file, then powers the simulated peer off exactly as the pair's own fence-poweroff, or
+ * fails for a node told to (failOn).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,8 @@ import type { NetnsPairOptions } from './netns-pair.js';
 export interface FenceTrace {
   /** For NetnsPairOptions.fenceHandler. */
   readonly handler: NonNullable<NetnsPairOptions['fenceHandler']>;
+  /** From now on, runs by `node` (the fencing node) are traced and then fail with exit 1, fencing nothing. */
+  failOn(node: string): void;
   /** Every handler run so far: `{ node, reason }`. */
   runs(): Array<{ node: string; reason: string }>;
   dispose(): void;
@@ -24,6 +27,7 @@ export function createFenceTrace(): FenceTrace {
     `#!/bin/sh
 # fence-traced PIDFILE: one trace line per run, then power the simulated node off.
 printf '%s\\t%s\\n' "$SENTINEL_NODE" "$SENTINEL_REASON" >> ${JSON.stringify(trace)}
+[ -e ${JSON.stringify(dir)}/"fail-$SENTINEL_NODE" ] && { echo "fence device unreachable (test)" >&2; exit 1; }
 pids=$(cat "$1" 2>/dev/null)
 for p in $pids; do kill -9 "$p" 2>/dev/null; done
 for p in $pids; do
@@ -37,6 +41,9 @@ exit 0
   );
   return {
     handler: { command: [script, '{peerPidFile}'], timeout: '10s' },
+    failOn(node) {
+      writeFileSync(join(dir, `fail-${node}`), '');
+    },
     runs() {
       if (!existsSync(trace)) return [];
       return readFileSync(trace, 'utf8')

@@ -23,6 +23,7 @@ export type NodeIndex = 0 | 1;
 
 export interface NetnsPairOptions {
   readonly fencing?: PairOptions['fencing'];
+  readonly drbdFencing?: PairOptions['drbdFencing'];
   readonly fenceHandler?: PairOptions['fenceHandler'];
   readonly fenceDelay?: string;
   /**
@@ -49,8 +50,11 @@ export interface NetnsPair {
   readonly acked: Set<string>;
   /** Times both nodes were seen Primary at once (daemon status or DRBD's own /proc/drbd). */
   readonly dualPrimarySamples: string[];
-  /** Application writes on node `i` through `sim write`; returns how many were acknowledged. */
-  write(i: NodeIndex, count: number): Promise<number>;
+  /**
+   * Application writes on node `i` through `sim write`; returns how many were acknowledged. `waitMs` bounds
+   * the wait for each acknowledgement (the simulator's default when absent), e.g. while DRBD freezes I/O.
+   */
+  write(i: NodeIndex, count: number, waitMs?: number): Promise<number>;
   /** The write ids node `i`'s disk holds. */
   held(i: NodeIndex): Promise<Set<string>>;
   /** Waits until `predicate` holds on the latest statuses of both nodes. */
@@ -114,6 +118,7 @@ export async function withNetnsPair(
     heartbeatPort: HEARTBEAT_PORT,
     replicationPort: REPLICATION_PORT,
     ...(options.fencing ? { fencing: options.fencing } : {}),
+    ...(options.drbdFencing ? { drbdFencing: options.drbdFencing } : {}),
     ...(options.fenceHandler ? { fenceHandler: options.fenceHandler } : {}),
     ...(options.fenceDelay ? { fenceDelay: options.fenceDelay } : {}),
     heartbeat: {
@@ -176,7 +181,7 @@ export async function withNetnsPair(
       secondary,
       acked,
       dualPrimarySamples,
-      async write(i, count) {
+      async write(i, count, waitMs) {
         const r = await pair.cli(i, [
           'sim',
           'write',
@@ -184,6 +189,7 @@ export async function withNetnsPair(
           pair.paths[i].simDir,
           '--count',
           String(count),
+          ...(waitMs === undefined ? [] : ['--wait-ms', String(waitMs)]),
         ]);
         let n = 0;
         if (r.status === 'ok' || r.status === 'failed')
