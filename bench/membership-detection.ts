@@ -2,7 +2,7 @@
  * Membership benchmark (issue 6): detection latency of a peer's kill -9 and false detections under
  * loss. Real processes, real UDP on loopback only (127.x.y.z), bounded loops.
  *
- *   npx tsx bench/membership-detection.ts [--trials 50] [--lossy-seconds 180] [--out bench/results/membership.json]
+ *   npx tsx bench/membership-detection.ts [--trials 50] [--lossy-seconds 180] [--settings a,b] [--out bench/results/membership.json]
  *
  * 1. Detection: for each setting, one long-lived observer process and, per trial, a fresh victim
  *    process; once the observer sees the victim, the victim is killed with SIGKILL at a random phase of
@@ -13,10 +13,11 @@
  *    and `peer-lost` is a false detection (nobody died).
  */
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../src/common/clock.js';
+import { HEARTBEAT_PROFILES } from '../src/config/schema.js';
 import { pairLayout, REPO_ROOT, SpawnedNode } from '../test/support/membership-harness.js';
 import type { MembershipNodeConfig } from '../test/support/membership-node.js';
 import { mulberry32, startUdpFaultRelay, type FaultSettings } from '../test/support/udp-fault-relay.js';
@@ -33,6 +34,13 @@ const SETTINGS: readonly Setting[] = [
   { name: 'tuned', intervalMs: 100, warntimeMs: 300, deadtimeMs: 500 },
   // Sub-second detection that still needs 10 consecutive losses on every link for a false verdict.
   { name: 'fast-robust', intervalMs: 50, warntimeMs: 300, deadtimeMs: 600 },
+  // heartbeat.profile: fast (src/config/schema.ts).
+  {
+    name: 'profile-fast',
+    intervalMs: HEARTBEAT_PROFILES.fast.interval,
+    warntimeMs: HEARTBEAT_PROFILES.fast.warntime,
+    deadtimeMs: HEARTBEAT_PROFILES.fast.deadtime,
+  },
 ];
 const LOSSY: FaultSettings = {
   dropRate: 0.2,
@@ -47,10 +55,16 @@ const { values: args } = parseArgs({
   options: {
     trials: { type: 'string', default: '50' },
     'lossy-seconds': { type: 'string', default: '180' },
+    // Comma-separated setting names (default: all), e.g. `--settings profile-fast`.
+    settings: { type: 'string', default: '' },
     out: { type: 'string', default: join(REPO_ROOT, 'bench/results/membership.json') },
   },
 });
 const TRIALS = Math.max(1, Math.min(500, Number(args.trials)));
+const WANTED = args.settings === '' ? null : new Set(args.settings.split(','));
+const RUN = SETTINGS.filter((s) => WANTED === null || WANTED.has(s.name));
+if (RUN.length === 0)
+  throw new Error(`--settings: none of ${args.settings} (known: ${SETTINGS.map((s) => s.name).join(', ')})`);
 const LOSSY_MS = Math.max(5, Math.min(3600, Number(args['lossy-seconds']))) * 1000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -205,17 +219,24 @@ async function main(): Promise<void> {
   const startedIso = new Date().toISOString();
   log(`membership bench: ${TRIALS} trials per setting, lossy runs of ${LOSSY_MS / 1000}s`);
   const detectionResults: object[] = [];
-  for (const [i, s] of SETTINGS.entries()) {
+  const loadBefore = loadavg();
+  for (const [i, s] of RUN.entries()) {
     log(`detection, ${s.name} (interval ${s.intervalMs}ms, deadtime ${s.deadtimeMs}ms)`);
     detectionResults.push(await detection(s, 100 + i));
   }
   log(`lossy runs (all settings concurrently), ${LOSSY_MS / 1000}s`);
-  const lossyResults = await Promise.all(SETTINGS.map((s, i) => lossyRun(s, 110 + i, 6 + i)));
+  const lossyResults = await Promise.all(RUN.map((s, i) => lossyRun(s, 110 + i, 6 + i)));
   const result = {
     benchmark: 'membership-detection',
     startedAt: startedIso,
     finishedAt: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      loadavgBefore: loadBefore,
+      loadavgAfter: loadavg(),
+    },
     method:
       'real processes (node --import tsx test/support/membership-node.ts), UDP on loopback, 2 links; ' +
       'latency = observer peer-lost time - SIGKILL time, both CLOCK_MONOTONIC; lossy runs through test/support/udp-fault-relay.ts',

@@ -17,6 +17,7 @@ export function toConfigDocument(c: SentinelConfig): Record<string, unknown> {
     nodes: c.nodes.map((n) => ({ name: n.name, addresses: [...n.addresses] })),
     heartbeat: {
       port: c.heartbeat.port,
+      profile: c.heartbeat.profile,
       interval: d(c.heartbeat.intervalMs),
       deadtime: d(c.heartbeat.deadtimeMs),
       warntime: d(c.heartbeat.warntimeMs),

@@ -44,7 +44,9 @@ describe('config-schema', () => {
     expect(Object.keys(schema.properties ?? {})).toEqual(SECTIONS);
     expect(schema.required?.sort()).toEqual(['cluster', 'nodes', 'resources']);
     const hb = schema.properties?.['heartbeat'];
-    expect(hb?.properties?.['deadtime']).toMatchObject({ type: 'string', default: '2s' });
+    expect(hb?.properties?.['profile']).toMatchObject({ enum: ['default', 'fast'], default: 'default' });
+    // The profile gives the timings' values; a file's own value overrides it.
+    expect(hb?.properties?.['deadtime']).toMatchObject({ type: 'string' });
     expect(hb?.properties?.['degraded-initdead']).toMatchObject({ default: '120s' });
     const resource = schema.properties?.['resources']?.items;
     expect(resource?.properties?.['on-busy-umount']).toMatchObject({

@@ -63,6 +63,7 @@ describe('defaults', () => {
       ],
       heartbeat: {
         port: 7790,
+        profile: 'default',
         intervalMs: 200,
         deadtimeMs: 2000,
         warntimeMs: 1000,
