@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../../src/config/index.js';
 import { REPO_ROOT } from '../../support/membership-harness.js';
-import { requireTools, sh } from './tools.js';
+import { requireTools, sh, shAsync } from './tools.js';
 
 // `npm run package` once (about 30 s on a loaded 2-core machine), then checks of both packages.
 const out = mkdtempSync(join(tmpdir(), 'sentinel-package-'));
@@ -35,9 +35,9 @@ const EXPECTED_FILES = [
   '/usr/share/drbd-sentinel/grafana/drbd-sentinel-dashboard.json',
 ];
 
-beforeAll(() => {
+beforeAll(async () => {
   requireTools('dpkg-deb', 'rpmbuild', 'rpm', 'lintian');
-  const built = sh('bash', [join(REPO_ROOT, 'scripts/package/build.sh'), out]);
+  const built = await shAsync('bash', [join(REPO_ROOT, 'scripts/package/build.sh'), out]);
   expect(built.code, built.stderr).toBe(0);
   expect(sh('dpkg-deb', ['-x', deb, root]).code).toBe(0);
   expect(sh('dpkg-deb', ['-e', deb, ctrl]).code).toBe(0);
@@ -118,8 +118,8 @@ describe('the .deb', () => {
     expect(loadConfigFile(conf, { secretFileCheck: false }).ok).toBe(true);
   });
 
-  it('passes lintian without errors', () => {
-    const l = sh('lintian', ['--tag-display-limit', '0', deb]);
+  it('passes lintian without errors', async () => {
+    const l = await shAsync('lintian', ['--tag-display-limit', '0', deb]);
     const errors = l.stdout.split('\n').filter((x) => x.startsWith('E: '));
     expect(errors).toEqual([]);
     expect(l.code, l.stdout + l.stderr).toBe(0);
@@ -133,7 +133,7 @@ describe('the .rpm', () => {
     expect(sh('rpm', ['-qp', '--configfiles', rpm]).stdout.trim()).toBe('/etc/drbd-sentinel/config.yaml');
     const requires = sh('rpm', ['-qp', '--requires', rpm]).stdout;
     expect(requires).toContain('nodejs >= 1:20');
-    expect(requires).toContain('(drbd-utils or drbd84-utils or drbd90-utils)');
+    expect(requires).toContain('(drbd-utils or drbd84-utils or drbd9x-utils or drbd90-utils)');
     expect(sh('rpm', ['-qp', '--queryformat', '%{ARCH}', rpm]).stdout).toBe('noarch');
   });
 });

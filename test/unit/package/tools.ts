@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 
 /** Fails (never skips) when a Debian tool the packaging tests need is missing. */
 export function requireTools(...tools: string[]): void {
@@ -24,4 +24,25 @@ export function sh(
   });
   if (r.error) throw r.error;
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * The same without blocking the test worker: a build or lintian takes tens of seconds, and a worker
+ * blocked that long in spawnSync misses vitest's own RPC deadline.
+ */
+export function shAsync(
+  cmd: string,
+  args: readonly string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      cmd,
+      args,
+      { encoding: 'utf8', timeout: 170_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
 }
