@@ -37,14 +37,14 @@ interface InitOptions {
   fstab: string;
   dumpXml?: string;
   drbdadm: string;
-  address: string[];
-  fenceCommand: string[];
+  address?: string[];
+  fenceCommand?: string[];
   fencingPolicy?: string;
   clusterName?: string;
   secretFile: string;
 }
 
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
+const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 /** Bad input: nothing was written; the message names what is missing. */
 const badInput = (message: string) => new CliExit(EXIT.CONFIG, `init: nothing written: ${message}`);
 
@@ -127,7 +127,6 @@ export function registerInitCommand(program: Command, deps: InitDeps = {}): void
       '--fence-command <command>',
       'node fence agent, arguments split at spaces (repeatable; sets policy stonith)',
       collect,
-      [],
     )
     .option(
       '--fencing-policy <policy>',
@@ -137,7 +136,6 @@ export function registerInitCommand(program: Command, deps: InitDeps = {}): void
       '--address <node=ip>',
       'heartbeat address of a node on a further link (repeatable, one per node and link)',
       collect,
-      [],
     )
     .option('--cluster-name <name>', 'name of the pair (default: the two DRBD host names)')
     .option('--secret-file <path>', 'the shared key file to take or create', '/etc/drbd-sentinel/secret')
@@ -181,8 +179,8 @@ configuration, this host not in it, an unparseable dump-xml, a bad secret file):
         fstab: parseFstab(readFstab(o.fstab)),
         hostname: o.node ?? (deps.hostname ?? osHostname)(),
         secretFile: o.secretFile,
-        extraAddresses: parseAddresses(o.address),
-        fenceCommands: o.fenceCommand.map((c) => c.trim().split(/\s+/)),
+        extraAddresses: parseAddresses(o.address ?? []),
+        fenceCommands: (o.fenceCommand ?? []).map((c) => c.trim().split(/\s+/)),
         ...(o.fencingPolicy ? { fencingPolicy: o.fencingPolicy as 'stonith' | 'resource-only' } : {}),
         ...(o.clusterName ? { clusterName: o.clusterName } : {}),
       });

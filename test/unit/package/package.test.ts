@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../../src/config/index.js';
 import { REPO_ROOT } from '../../support/membership-harness.js';
 import { requireTools, sh, shAsync } from './tools.js';
+import { dumpXmlText, GUIDE_FSTAB } from '../init/support.js';
 
 // `npm run package` once (about 30 s on a loaded 2-core machine), then checks of both packages.
 const out = mkdtempSync(join(tmpdir(), 'sentinel-package-'));
@@ -116,6 +117,24 @@ describe('the .deb', () => {
     expect(c.code, c.stderr).toBe(0);
     // The shipped example is a valid configuration by the project's own schema.
     expect(loadConfigFile(conf, { secretFileCheck: false }).ok).toBe(true);
+  });
+
+  it('init from the installed files replaces the packaged example conffile without --force', () => {
+    const bundle = join(root, 'usr/lib/drbd-sentinel/dist/bundle/drbd-sentinel.mjs');
+    const conf = join(root, 'etc/drbd-sentinel/config.yaml');
+    const dump = join(out, 'dump.xml');
+    const fstab = join(out, 'fstab');
+    writeFileSync(dump, dumpXmlText('dump-xml-84-r0-sentinel.txt'));
+    writeFileSync(fstab, GUIDE_FSTAB);
+    const args = ['init', '-c', conf, '--node', 'bravo', '--dump-xml', dump, '--fstab', fstab];
+    const r = sh(process.execPath, [bundle, ...args, '--secret-file', join(out, 'secret')], {
+      cwd: '/',
+      env: { PATH: '/usr/bin:/bin', HOME: out },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('scp -p');
+    const loaded = loadConfigFile(conf);
+    expect(loaded.ok && loaded.value.config.nodes.map((n) => n.name)).toEqual(['alpha', 'bravo']);
   });
 
   it('passes lintian without errors', async () => {
