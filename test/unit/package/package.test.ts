@@ -119,6 +119,25 @@ describe('the .deb', () => {
     expect(loadConfigFile(conf, { secretFileCheck: false }).ok).toBe(true);
   });
 
+  it('the other subcommands run from the bundle: run --help, status, fence-peer', () => {
+    const bundle = join(root, 'usr/lib/drbd-sentinel/dist/bundle/drbd-sentinel.mjs');
+    const cli = (...args: string[]) =>
+      sh(process.execPath, [bundle, ...args], { cwd: '/', env: { PATH: '/usr/bin:/bin' } });
+    const help = cli('run', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: drbd-sentinel run');
+    const sock = join(out, 'no-daemon.sock');
+    const status = cli('status', '--socket', sock);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toContain(`the daemon is not running (nothing listens on ${sock})`);
+    const fence = sh(process.execPath, [bundle, 'fence-peer', '--socket', sock], {
+      cwd: '/',
+      env: { PATH: '/usr/bin:/bin', DRBD_RESOURCE: 'r0' },
+    });
+    expect(fence.code).toBe(1);
+    expect(fence.stderr).toContain('fence-peer r0: exit 1: daemon not reachable');
+  });
+
   it('init from the installed files replaces the packaged example conffile without --force', () => {
     const bundle = join(root, 'usr/lib/drbd-sentinel/dist/bundle/drbd-sentinel.mjs');
     const conf = join(root, 'etc/drbd-sentinel/config.yaml');
