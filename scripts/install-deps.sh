@@ -7,6 +7,9 @@ PACKAGES=(
   # the real-DRBD lab (scripts/lab/): QEMU (TCG), the initramfs contents, the systemd image
   qemu-system-x86 qemu-utils drbd-utils busybox-static dmsetup cpio zstd xz-utils
   debootstrap systemd-container ca-certificates
+  # packaging (scripts/package/): lintian checks the .deb, rpm provides rpmbuild, prometheus provides
+  # promtool for the alert rules' tests
+  lintian rpm prometheus
 )
 
 missing=()
@@ -18,6 +21,10 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # Only promtool is wanted: a Prometheus server the package started would listen on :9090 for nothing.
+  if [[ " ${missing[*]} " == *" prometheus "* && -d /run/systemd/system ]]; then
+    systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  fi
 else
   echo "all Debian packages present"
 fi

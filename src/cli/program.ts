@@ -17,6 +17,7 @@ import { registerConfigSchemaCommand } from './config-schema.js';
 import { registerInspectCommand } from './inspect.js';
 import { registerFencePeerCommand } from './fence-peer.js';
 import { registerSimCommand } from './sim.js';
+import { registerInitCommand } from './init.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/drbd-sentinel/config.yaml';
 
@@ -53,6 +54,7 @@ Exit codes:
   registerCheckConfigCommand(program);
   registerConfigSchemaCommand(program);
   registerSimCommand(program);
+  registerInitCommand(program);
   return program;
 }
 
