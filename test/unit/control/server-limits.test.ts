@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ok } from '../../../src/common/result.js';
 import {
   controlRequest,
@@ -43,6 +43,15 @@ const handlers: ControlHandlers = {
   'unfence-peer': () => ok({ exitCode: 0, message: 'ok' }),
   'notify-test': () => ok({ deliveries: [] }),
 };
+
+/** Turns the event loop (real I/O, no timers) until `pred` holds, at least once. */
+async function until(pred: () => boolean): Promise<void> {
+  for (let i = 0; i < 10_000; i++) {
+    await new Promise((r) => setImmediate(r));
+    if (pred() && i > 0) return;
+  }
+  throw new Error('condition not reached');
+}
 
 async function start(options: { requestTimeoutMs?: number; maxRequestBytes?: number } = {}) {
   const sink = new Writable({
@@ -131,33 +140,38 @@ describe('control server limits', () => {
   });
 
   it('a complete request in time on a connection that stays open is answered and not refused', async () => {
-    const path = await start({ requestTimeoutMs: 300 });
-    const r = await new Promise<unknown[]>((resolve, reject) => {
+    // The line bound is a timer: fake timers move time, the socket stays real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const path = await start({ requestTimeoutMs: 300 });
       const s = connect(path);
       let buf = '';
-      s.on('error', reject);
-      s.on('connect', () => {
-        s.write('{"op":');
-        setTimeout(() => s.write('"status","id":1}\n'), 100);
+      let closed = false;
+      s.on('data', (c: Buffer) => (buf += c.toString('utf8')));
+      s.on('close', () => (closed = true));
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.once('connect', () => resolve());
       });
-      s.on('data', (c: Buffer) => {
-        buf += c.toString('utf8');
-        if (buf.endsWith('\n')) {
-          // Idle after the answer for longer than the line bound: that is the idle timeout's business.
-          setTimeout(() => {
-            s.destroy();
-            resolve(
-              buf
-                .trim()
-                .split('\n')
-                .map((l) => JSON.parse(l) as unknown),
-            );
-          }, 600);
-        }
-      });
-    });
-    expect(r).toEqual([{ v: 1, id: 1, ok: true, result: snapshot }]);
-    expect(logLines.filter((l) => l.reason === 'request-timeout')).toEqual([]);
+      await new Promise<void>((resolve) => s.write('{"op":', () => resolve()));
+      vi.advanceTimersByTime(100);
+      await new Promise<void>((resolve) => s.write('"status","id":1}\n', () => resolve()));
+      await until(() => buf.endsWith('\n'));
+      // Idle after the answer for longer than the line bound: that is the idle timeout's business.
+      vi.advanceTimersByTime(600);
+      await until(() => true);
+      expect(closed).toBe(false);
+      s.destroy();
+      expect(
+        buf
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as unknown),
+      ).toEqual([{ v: 1, id: 1, ok: true, result: snapshot }]);
+      expect(logLines.filter((l) => l.reason === 'request-timeout')).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses an oversize line (with or without its newline) and keeps serving', async () => {

@@ -1,6 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../support/membership-harness.js';
+import { until } from '../../support/membership-udp-pair.js';
 import { mulberry32, planPacket, startUdpFaultRelay } from '../../support/udp-fault-relay.js';
 
 const LOSSY = { dropRate: 0.2, delayMinMs: 10, delayMaxMs: 90, duplicateRate: 0.05, reorderRate: 0.05 };
@@ -61,16 +62,16 @@ describe('udp fault relay on loopback', () => {
     const b = await listen(spec.b.address, spec.b.port);
     const relay = await startUdpFaultRelay({ links: [spec], seed: 1, stopAfterMs: 3000 });
     try {
-      const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 100));
       a.socket.send(Buffer.from('to-b'), spec.relayForA.port, spec.relayForA.address);
       b.socket.send(Buffer.from('to-a'), spec.relayForB.port, spec.relayForB.address);
-      await settle();
+      await until(() => a.got.length + b.got.length === 2, 2000, 'both datagrams relayed');
       expect(b.got.map(String)).toEqual(['to-b']);
       expect(a.got.map(String)).toEqual(['to-a']);
       relay.setFaults('all', { dropRate: 1, delayMinMs: 0, delayMaxMs: 0, duplicateRate: 0, reorderRate: 0 });
       for (let i = 0; i < 10; i++)
         a.socket.send(Buffer.from('x'), spec.relayForA.port, spec.relayForA.address);
-      await settle();
+      // The relay decides a datagram's fate when it receives it: once all 10 are in, none can follow.
+      await until(() => relay.stats[0]!.received === 12, 2000, 'the relay to receive all 10');
       expect(b.got).toHaveLength(1);
       expect(relay.stats[0]).toMatchObject({ received: 12, forwarded: 2, dropped: 10 });
     } finally {
@@ -88,16 +89,34 @@ describe('udp fault relay on loopback', () => {
       relayForA: { address: ip(4), port: await freePort(ip(4)) },
       relayForB: { address: ip(5), port: await freePort(ip(5)) },
     };
-    const b = await listen(spec.b.address, spec.b.port);
-    const relay = await startUdpFaultRelay({ links: [spec], seed: 1, stopAfterMs: 100 });
-    await new Promise((r) => setTimeout(r, 250));
-    const probe = createSocket('udp4');
-    probe.send(Buffer.from('late'), spec.relayForA.port, spec.relayForA.address);
-    await new Promise((r) => setTimeout(r, 100));
-    probe.close();
-    b.socket.close();
-    expect(b.got).toEqual([]);
-    expect(relay.stats[0]!.received).toBe(0);
-    await relay.stop();
+    // The self-stop is a timer: fake it, so "after 100 ms" needs no real wait.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const relay = await startUdpFaultRelay({ links: [spec], seed: 1, stopAfterMs: 100 });
+      vi.advanceTimersByTime(99);
+      // Still running at 99 ms: its port is taken.
+      expect(await canBind(spec.relayForA)).toBe(false);
+      vi.advanceTimersByTime(1);
+      // Stopped at 100 ms: its sockets close (on a later turn of the event loop) and free the port.
+      let free = false;
+      for (let i = 0; i < 1000 && !free; i++) {
+        await new Promise((r) => setImmediate(r));
+        free = await canBind(spec.relayForA);
+      }
+      expect(free).toBe(true);
+      expect(relay.stats[0]!.received).toBe(0);
+      await relay.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
+
+/** Whether a socket can bind `at` exclusively right now (closed again at once). */
+function canBind(at: { address: string; port: number }): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createSocket('udp4');
+    s.once('error', () => s.close(() => resolve(false)));
+    s.bind({ ...at, exclusive: true }, () => s.close(() => resolve(true)));
+  });
+}
