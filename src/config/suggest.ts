@@ -22,19 +22,23 @@ export function editDistance(a: string, b: string): number {
  */
 export function closestMatch(word: string, candidates: readonly string[]): string | undefined {
   const norm = (s: string) => s.toLowerCase().replace(/_/g, '-');
+  const limit = Math.max(1, Math.min(3, Math.floor(word.length / 3)));
+  const w = norm(word);
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
-    const w = norm(word);
     const n = norm(c);
+    // The distance is at least the length difference: a 500,000-character value is never a typo of a
+    // key, and comparing it letter by letter would cost seconds.
+    const prefix = n.length >= 3 && (w.startsWith(n) || n.startsWith(w));
+    if (Math.abs(n.length - w.length) > limit && !prefix) continue;
     // A longer or shorter spelling of the same word (`warning` for `warn`) counts as close.
-    const d = n === w ? 0 : n.length >= 3 && (w.startsWith(n) || n.startsWith(w)) ? 1 : editDistance(w, n);
+    const d = n === w ? 0 : prefix ? 1 : editDistance(w, n);
     if (d < bestDistance) {
       best = c;
       bestDistance = d;
     }
   }
-  const limit = Math.max(1, Math.min(3, Math.floor(word.length / 3)));
   return bestDistance <= limit ? best : undefined;
 }
 

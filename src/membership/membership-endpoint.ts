@@ -5,7 +5,7 @@ import { err, ok, type Result } from '../common/result.js';
 import { Admission } from './admission.js';
 import { createCounters, type MembershipCounters } from './counters.js';
 import { FailureDetector, type DetectorMode } from './failure-detector.js';
-import { RateLimitedLog } from './rate-limited-log.js';
+import { RateLimitedLog } from '../common/rate-limited-log.js';
 import type { NodeReport } from './node-report.js';
 import type { PeerOperation, PeerReply, PeerRequestHandler } from './peer-protocol.js';
 import type { MembershipEvent, PeerView } from './peer-view.js';

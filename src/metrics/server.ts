@@ -2,7 +2,9 @@ import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Registry } from 'prom-client';
 import { sentinelError, type SentinelError } from '../common/errors.js';
+import { systemClock, type Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
+import { RateLimitedLog } from '../common/rate-limited-log.js';
 import { err, ok, type Result } from '../common/result.js';
 
 /** A client has this long to send its whole request (headers and body) before it gets 408 and is closed. */
@@ -12,6 +14,10 @@ export const METRICS_MAX_HEADER_BYTES = 8 * 1024;
 /** Connections beyond this many at once are closed at accept (a scraper needs one or two). */
 export const METRICS_MAX_CONNECTIONS = 64;
 
+/** At most one `metrics request refused` line per reason in this time; the next says how many it suppressed. */
+export const REFUSED_LOG_INTERVAL_MS = 10_000;
+const REFUSED = 'metrics request refused';
+
 export interface MetricsServerOptions {
   /** Where to listen (config `control.metrics`, default 127.0.0.1:9943). Port 0 picks a free one (tests). */
   readonly listen: { readonly host: string; readonly port: number };
@@ -19,6 +25,8 @@ export interface MetricsServerOptions {
   readonly logger?: Logger;
   /** Default METRICS_REQUEST_TIMEOUT_MS; tests shorten it. */
   readonly requestTimeoutMs?: number;
+  /** Times the refusal log's rate limit (default: the system clock). */
+  readonly clock?: Clock;
 }
 
 export interface MetricsServer {
@@ -50,6 +58,9 @@ export async function startMetricsServer(
   options: MetricsServerOptions,
 ): Promise<Result<MetricsServer, SentinelError>> {
   const log = options.logger?.child({ module: 'metrics' });
+  const clock = options.clock ?? systemClock;
+  // Any local user can reach the endpoint: a client looping garbage must not flood the log.
+  const refused = log === undefined ? undefined : new RateLimitedLog(log, REFUSED_LOG_INTERVAL_MS);
   const timeoutMs = options.requestTimeoutMs ?? METRICS_REQUEST_TIMEOUT_MS;
   const server: Server = createServer(
     {
@@ -63,17 +74,16 @@ export async function startMetricsServer(
     (req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       if (path !== '/metrics') {
-        log?.warn(
-          { code: 'E_CONTROL', reason: 'unknown-path', method: req.method },
-          'metrics request refused',
-        );
+        refused?.warn('unknown-path', clock.nowMs(), { code: 'E_CONTROL', method: req.method }, REFUSED);
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics\n');
         return;
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        log?.warn(
-          { code: 'E_CONTROL', reason: 'method-not-allowed', method: req.method },
-          'metrics request refused',
+        refused?.warn(
+          'method-not-allowed',
+          clock.nowMs(),
+          { code: 'E_CONTROL', method: req.method },
+          REFUSED,
         );
         res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
         return;
@@ -98,7 +108,7 @@ export async function startMetricsServer(
       return;
     }
     const { status, reason } = clientErrorReason(e.code);
-    log?.warn({ code: 'E_CONTROL', reason, detail: e.code }, 'metrics request refused');
+    refused?.warn(reason, clock.nowMs(), { code: 'E_CONTROL', detail: e.code }, REFUSED);
     const body = `${STATUS_CODES[status] ?? 'error'}\n`;
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\n\r\n${body}`,

@@ -9,7 +9,12 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Gauge, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startMetricsServer, type MetricsServer } from '../../../src/metrics/server.js';
+import { VirtualClock, type Clock } from '../../../src/common/clock.js';
+import {
+  REFUSED_LOG_INTERVAL_MS,
+  startMetricsServer,
+  type MetricsServer,
+} from '../../../src/metrics/server.js';
 
 let server: MetricsServer | null = null;
 let logLines: Record<string, unknown>[] = [];
@@ -19,7 +24,7 @@ afterEach(async () => {
   logLines = [];
 });
 
-async function start(requestTimeoutMs?: number): Promise<MetricsServer> {
+async function start(requestTimeoutMs?: number, clock?: Clock): Promise<MetricsServer> {
   const registry = new Registry();
   new Gauge({ name: 'test_up', help: 'constant 1', registers: [registry] }).set(1);
   const sink = new Writable({
@@ -34,6 +39,7 @@ async function start(requestTimeoutMs?: number): Promise<MetricsServer> {
     registry,
     logger: pino({ level: 'info' }, sink),
     ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+    ...(clock === undefined ? {} : { clock }),
   });
   if (!r.ok) throw new Error(r.error.message);
   server = r.value;
@@ -82,7 +88,7 @@ describe('metrics endpoint', () => {
     expect(other.error).toBe('ECONNREFUSED');
   });
 
-  it('unknown paths get 404 and other methods 405, each logged', async () => {
+  it('unknown paths get 404 and other methods 405, logged once per reason', async () => {
     const s = await start();
     expect((await fetch(`http://127.0.0.1:${s.port}/`)).status).toBe(404);
     expect((await fetch(`http://127.0.0.1:${s.port}/metrics/../../etc/passwd`)).status).toBe(404);
@@ -92,11 +98,21 @@ describe('metrics endpoint', () => {
     expect((await fetch(`http://127.0.0.1:${s.port}/metrics`, { method: 'DELETE' })).status).toBe(405);
     expect(logLines.filter((l) => l.reason !== undefined).map((l) => l.reason)).toEqual([
       'unknown-path',
-      'unknown-path',
-      'method-not-allowed',
       'method-not-allowed',
     ]);
     expect(await scrape(s.port)).toContain('test_up 1');
+  });
+
+  it('a client looping bad requests costs one log line per reason per interval, with the count it suppressed', async () => {
+    const clock = new VirtualClock();
+    const s = await start(undefined, clock);
+    for (let i = 0; i < 50; i++) expect((await fetch(`http://127.0.0.1:${s.port}/x${i}`)).status).toBe(404);
+    expect(logLines.filter((l) => l.reason === 'unknown-path')).toHaveLength(1);
+    clock.advance(REFUSED_LOG_INTERVAL_MS);
+    expect((await fetch(`http://127.0.0.1:${s.port}/again`)).status).toBe(404);
+    const lines = logLines.filter((l) => l.reason === 'unknown-path');
+    expect(lines.map((l) => l.suppressed)).toEqual([0, 49]);
+    expect(lines.every((l) => l.code === 'E_CONTROL' && l.msg === 'metrics request refused')).toBe(true);
   });
 
   it('random bytes get 400 and a close; the server serves on', async () => {
