@@ -40,6 +40,8 @@ export interface PairOptions {
     readonly initdead: string;
   };
   readonly fenceDelay?: string;
+  /** `control.metrics` of both daemons (`HOST:PORT`, each inside its own namespace); none when absent. */
+  readonly metrics?: string;
   /**
    * Replaces the STONITH handler (default: `fence-poweroff <peer's pid file>`, timeout 10s), e.g. a
    * failing or hanging one in tests. `{peerPidFile}` in the command is replaced by the peer's pid file.
@@ -174,7 +176,7 @@ fencing:
 notify:
   - { events: [all], command: [${q(notify)}, ${q(p.notifyLog)}], timeout: 5s }
 schedule: { verify: null, reminders: null }
-control: { socket: ${q(p.socket)}, metrics: null }
+control: { socket: ${q(p.socket)}, metrics: ${o.metrics ?? 'null'} }
 drbd: { drbdadm: ${q(join(s, 'drbdadm'))}, drbdsetup: ${q(join(s, 'drbdsetup'))}, proc: ${q(join(p.simDir, 'proc-drbd'))}, poll-interval: 500ms }
 commands:
   mount: ${q(join(s, 'mount'))}

@@ -13,7 +13,7 @@ import { createFenceTrace } from './support/fence-trace.js';
 import {
   cpuSeconds,
   delta,
-  enableMetrics,
+  METRICS_LISTEN,
   scrape,
   sumBy,
   udpReceiveErrors,
@@ -73,8 +73,8 @@ describe('netns: hostile heartbeat flood against a running pair', () => {
         scenario,
         {
           fenceHandler: trace.handler,
+          metrics: METRICS_LISTEN,
           beforeStart: async (net) => {
-            enableMetrics(scenario);
             taps = await startFloodTaps(net, HEARTBEAT_PORT);
           },
         },

@@ -1,12 +1,9 @@
 /**
  * What the flood scenarios measure on a running netns pair: a daemon's CPU time from /proc, its
- * Prometheus counters scraped from inside its namespace, and the metrics endpoint switched on in the
- * pair's generated configuration (the pair runs without one).
+ * Prometheus counters scraped from inside its namespace (NetnsPairOptions.metrics: METRICS_LISTEN).
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { NetnsHost } from '../../support/netns.js';
 
 /** The metrics endpoint of every node, on the loopback of its own namespace. */
@@ -20,24 +17,6 @@ export function cpuSeconds(pid: number): number {
   // Fields after the command name (which may contain spaces): state is field 3, utime 14, stime 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / clockTicks;
-}
-
-/**
- * Turns the metrics endpoint on in both configurations of the pair named `scenario`, between its
- * `prepare()` and the daemons' start (NetnsPairOptions.beforeStart). The pair's directory is the one
- * withNetnsPair made for this scenario name, which must be unique to the run.
- */
-export function enableMetrics(scenario: string): void {
-  const prefix = `drbd-sentinel-netns-${scenario}-`;
-  const dirs = readdirSync(tmpdir()).filter((d) => d.startsWith(prefix));
-  if (dirs.length !== 1) throw new Error(`expected one pair directory ${prefix}*, found ${dirs.length}`);
-  for (const node of readdirSync(join(tmpdir(), dirs[0]!), { withFileTypes: true })) {
-    const config = join(tmpdir(), dirs[0]!, node.name, 'config.yaml');
-    if (!node.isDirectory()) continue;
-    const text = readFileSync(config, 'utf8');
-    if (!text.includes('metrics: null')) throw new Error(`${config}: no "metrics: null" to replace`);
-    writeFileSync(config, text.replace('metrics: null', `metrics: ${METRICS_LISTEN}`));
-  }
 }
 
 /** `name{labels} value` samples of one scrape, by metric name. */

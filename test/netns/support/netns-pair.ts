@@ -26,6 +26,8 @@ export interface NetnsPairOptions {
   readonly drbdFencing?: PairOptions['drbdFencing'];
   readonly fenceHandler?: PairOptions['fenceHandler'];
   readonly fenceDelay?: string;
+  /** Turns on both daemons' metrics endpoint at this `HOST:PORT` (inside each namespace). */
+  readonly metrics?: PairOptions['metrics'];
   /**
    * Heartbeat dead time (default DEADTIME_MS). The outdate request over the heartbeat links is given
    * about 2 x deadtime, and the simulator's drbdadm costs a node start per call (0.3 s idle, 1 s+ on a
@@ -121,6 +123,7 @@ export async function withNetnsPair(
     ...(options.drbdFencing ? { drbdFencing: options.drbdFencing } : {}),
     ...(options.fenceHandler ? { fenceHandler: options.fenceHandler } : {}),
     ...(options.fenceDelay ? { fenceDelay: options.fenceDelay } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
     heartbeat: {
       interval: `${options.intervalMs ?? 100}ms`,
       deadtime: `${options.deadtimeMs ?? DEADTIME_MS}ms`,
