@@ -1,6 +1,7 @@
 /**
  * The daemon's cycle (ARCHITECTURE.md): one serialized loop of observe → decide → journal → execute →
- * finish execution → notify, over the ports of ports.ts. Only `decide` chooses; everything here gathers
+ * finish execution → notify, over the ports of ports.ts. It runs on every event, at the exact time the
+ * last decision said it next needs to decide (fence delay, initdead, ...), and on a 1 s safety tick. Only `decide` chooses; everything here gathers
  * facts for it or carries its plan out. No I/O of its own: a node runs it over real adapters
  * (daemon.ts), the cluster simulation over simulated ones, so both run this very code.
  */
@@ -32,7 +33,8 @@ import { localFacts } from './local-facts.js';
 import { PeerAnswers } from './peer-answers.js';
 import type { CyclePorts, CycleSettings, CycleStart } from './ports.js';
 import { Records, trackAlerts } from './records.js';
-import { statusLine } from './status-line.js';
+import { SdStatus, statusLine } from './status-line.js';
+import { earliest, StallWatch } from './time.js';
 import type { SwitchoverAnswer } from './switchovers.js';
 
 /** How often the loop runs without any event (the tick of ARCHITECTURE.md). */
@@ -253,7 +255,10 @@ export class Cycle {
     const s = this.settings;
     const now = clock.nowMs();
     this.stall.iteration(now, Math.max(MIN_STALL_THRESHOLD_MS, s.policy.deadtimeMs));
-    if (!this.executions.viewCaughtUp(now, this.inputs.drbdView, s.resources)) return { healthy: true };
+    if (!this.executions.viewCaughtUp(now, this.inputs.drbdView, s.resources)) {
+      this.loop.wakeAt(this.executions.catchUpDeadlineMs());
+      return { healthy: true };
+    }
     const stalled = this.stall.take();
 
     const local = await localFacts(s.resources, this.inputs.drbdView, this.ports.system);
@@ -266,7 +271,7 @@ export class Cycle {
       stalled,
     });
     const memoryBefore = this.memory;
-    const { decision, memory } = decide(obs, memoryBefore, s.policy);
+    const { decision, memory, nextDecisionAtMs } = decide(obs, memoryBefore, s.policy);
     const previous = this.last?.decision ?? null;
     this.memory = memory;
     this.records.persistLastPrimaries(memory);
@@ -293,6 +298,13 @@ export class Cycle {
     observer.decided(obs, decision, changed);
     trackAlerts(this.alerts, decision, this.ports.wall.nowIso());
     if (decision.plan.length > 0) this.executions.start(decision);
+    this.loop.wakeAt(
+      earliest([
+        nextDecisionAtMs,
+        this.inputs.peerAnswers.rejudgeDeadlineMs(),
+        this.inputs.switchovers.deadlineMs(),
+      ]),
+    );
     await this.notifySystemd(decision);
     return { healthy: true };
   }
@@ -312,32 +324,5 @@ export class Cycle {
       this.sd.lastLine = now;
       void this.ports.sdNotify({ status: now });
     }
-  }
-}
-
-/** Whether READY=1 went out, and the last STATUS= line. */
-class SdStatus {
-  readySent = false;
-  lastLine = '';
-}
-
-/**
- * Notices this process's own stalls (SAFETY.md, "Monotonic time"): a gap between two iterations longer
- * than the threshold. A stall seen while the decision waits for the DRBD view is kept for the next one.
- */
-class StallWatch {
-  private lastAtMs: number | null = null;
-  private seen = false;
-
-  iteration(nowMs: number, thresholdMs: number): void {
-    this.seen ||= this.lastAtMs !== null && nowMs - this.lastAtMs > thresholdMs;
-    this.lastAtMs = nowMs;
-  }
-
-  /** Whether a stall was seen since the last decision (and forget it). */
-  take(): boolean {
-    const s = this.seen;
-    this.seen = false;
-    return s;
   }
 }

@@ -70,6 +70,15 @@ export class Executions {
     return this.expectedRoles.size === 0;
   }
 
+  /** When the view catch-up wait gives up (the next decision is due then at the latest), or null. */
+  catchUpDeadlineMs(): number | null {
+    let best: number | null = null;
+    // viewCaughtUp gives up once the time is past `untilMs`.
+    for (const e of this.expectedRoles.values())
+      if (best === null || e.untilMs + 1 < best) best = e.untilMs + 1;
+    return best;
+  }
+
   start(decision: Decision): void {
     const inFlight = new Set(this.inFlight());
     const plan = decision.plan.filter((a) => {

@@ -97,6 +97,16 @@ export class PeerAnswers {
     }
   }
 
+  /** When the oldest request kept for re-judging stops being judged again (a decision is due), or null. */
+  rejudgeDeadlineMs(): number | null {
+    let best: number | null = null;
+    for (const r of this.requests) {
+      const at = r.atMs + PEER_REQUEST_REJUDGE_MS;
+      if (best === null || at < best) best = at;
+    }
+    return best;
+  }
+
   /**
    * Resource-level fencing: marking our own disk Outdated only ever removes this node from the
    * candidates, and DRBD itself refuses it on a Primary, so it is answered at once, from the DRBD view

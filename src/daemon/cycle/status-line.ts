@@ -17,3 +17,9 @@ export function statusLine(
     .join(', ');
   return `${res ?? 'no resources'}; ${peer}; ${decision.reason}${intents.maintenance ? '; maintenance' : ''}`;
 }
+
+/** Whether READY=1 went out, and the last STATUS= line. */
+export class SdStatus {
+  readySent = false;
+  lastLine = '';
+}

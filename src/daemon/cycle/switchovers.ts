@@ -33,6 +33,13 @@ export class Switchovers {
     this.waiters.push({ resource: r.name, to, steps: [], resolve, deadlineMs: nowMs + budget });
   }
 
+  /** The earliest switchover time budget to run out (it is answered by the decision after), or null. */
+  deadlineMs(): number | null {
+    let best: number | null = null;
+    for (const w of this.waiters) if (best === null || w.deadlineMs + 1 < best) best = w.deadlineMs + 1;
+    return best;
+  }
+
   /** A finished action of a switching resource becomes one of its steps. */
   recordStep(r: ActionResult): void {
     const resource = r.action.kind === 'fence-peer' ? null : r.action.resource;
