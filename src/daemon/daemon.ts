@@ -277,6 +277,7 @@ export class Daemon {
       intents: cy.intents,
       peer: this.adapters.membership.view(),
       nowMs: this.clock.nowMs(),
+      timeIso: systemWallClock.nowIso(),
       observation: cy.observation,
       memory: cy.engineMemory,
       lastDecision: cy.lastDecision,
