@@ -21,9 +21,8 @@ export interface FencePeerCallContext {
   readonly drbd: DrbdPort;
   readonly resources: ReadonlyMap<string, ResourceExecConfig>;
   readonly view: DrbdView;
-  readonly peerView: PeerView;
-  readonly memory: EngineMemory;
-  readonly observation: Observation | null;
+  /** Read after the screening (which may query DRBD): the answer uses what is known then. */
+  readonly now: () => { peerView: PeerView; memory: EngineMemory; observation: Observation | null };
   readonly policy: FencingPolicy;
   readonly fenceDelayMs: number;
   readonly deadtimeMs: number;
@@ -55,11 +54,12 @@ export async function answerFencePeerCall(
     c.log.warn({ code: refused.code, resource, exitCode: refused.exitCode }, refused.message);
     return { exitCode: refused.exitCode, message: refused.message };
   }
+  const { peerView, memory, observation } = c.now();
   const answer = await answerDrbdFencePeer(resource, {
-    memory: c.memory,
-    observation: c.observation,
-    peerReachable: c.peerView.reachable,
-    peerReport: c.peerView.report,
+    memory,
+    observation,
+    peerReachable: peerView.reachable,
+    peerReport: peerView.report,
     policy: c.policy,
     delayMs: c.fenceDelayMs,
     deadtimeMs: c.deadtimeMs,
