@@ -1,17 +1,2 @@
-import { EXIT } from '../common/errors.js';
-
-/**
- * Thrown by a command action to end the process with a documented exit code and a message on stderr
- * (no stack trace). The entry point catches it; nothing else should.
- */
-export class CliExit extends Error {
-  constructor(
-    readonly exitCode: number,
-    message = '',
-  ) {
-    super(message);
-    this.name = 'CliExit';
-  }
-}
-
-export const usageError = (message: string) => new CliExit(EXIT.USAGE, message);
+/** CliExit lives in src/common (the control client throws it too); re-exported for the commands. */
+export { CliExit, usageError } from '../common/cli-exit.js';

@@ -80,3 +80,12 @@ export class VirtualClock implements Clock {
     this.now = Math.max(this.now, targetMs);
   }
 }
+
+/** Wall-clock time, for humans only (journal `time`, status, alerts' `since`): decisions use the monotonic Clock. */
+export interface WallClock {
+  /** Now as ISO 8601 UTC. */
+  nowIso(): string;
+}
+
+/** The system's wall clock. */
+export const systemWallClock: WallClock = { nowIso: () => new Date().toISOString() };

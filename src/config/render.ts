@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { formatDurationMs } from '../common/duration.js';
 import { formatListenAddress } from './fields.js';
-import { NOTIFY_EVENTS } from '../engine/notify-events.js';
+import { NOTIFY_EVENTS } from '../common/notify-events.js';
 import type { SentinelConfig } from './schema.js';
 
 const d = formatDurationMs;

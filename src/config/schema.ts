@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { formatDurationMs } from '../common/duration.js';
-import { NOTIFY_EVENTS, type NotifyEventName } from '../engine/notify-events.js';
+import { NOTIFY_EVENTS, type NotifyEventName } from '../common/notify-events.js';
 import {
   absolutePath,
   commandLine,

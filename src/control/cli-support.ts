@@ -1,6 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { EXIT } from '../common/errors.js';
-import { CliExit } from '../cli/program-exit.js';
+import { CliExit } from '../common/cli-exit.js';
 import { MAX_CONFIG_BYTES, readRegularFile } from '../config/index.js';
 import { controlRequest, type ControlClientError } from './client.js';
 import {

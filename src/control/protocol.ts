@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { err, ok, type Result } from '../common/result.js';
-import { NOTIFY_EVENTS } from '../engine/notify-events.js';
+import { NOTIFY_EVENTS } from '../common/notify-events.js';
 import type { DeliveryReport } from '../notify/delivery.js';
 import type { StatusSnapshot } from './status-snapshot.js';
 

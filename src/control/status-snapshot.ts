@@ -1,5 +1,5 @@
 import type { ConnectionState, DiskState, Role } from '../drbd/types.js';
-import type { NotifyEventName } from '../engine/notify-events.js';
+import type { NotifyEventName } from '../common/notify-events.js';
 import type { DaemonHealth } from '../membership/node-report.js';
 
 /**

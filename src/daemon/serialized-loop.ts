@@ -1,7 +1,7 @@
 import type { Clock } from '../common/clock.js';
 
 /** Why a loop iteration ran: coalesced, so one iteration may carry several. */
-export type LoopTrigger = 'tick' | 'drbd' | 'peer' | 'intent' | 'action-done' | 'start';
+export type LoopTrigger = 'tick' | 'deadline' | 'drbd' | 'peer' | 'intent' | 'action-done' | 'start';
 
 export interface LoopStepResult {
   /** The iteration completed normally (an unexpected throw is `false`: no watchdog ping for it). */
@@ -17,7 +17,7 @@ export interface SerializedLoopOptions {
 }
 
 /**
- * Runs `step` on every trigger and on a fixed tick, never concurrently (SAFETY.md, "One decision at a
+ * Runs `step` on every trigger, at each deadline it is given and on a fixed tick, never concurrently (SAFETY.md, "One decision at a
  * time"): triggers that arrive while a step runs are coalesced into the next one.
  */
 export class SerializedLoop {
@@ -25,6 +25,7 @@ export class SerializedLoop {
   private stopped = true;
   private pending = new Set<LoopTrigger>();
   private cancelTick: (() => void) | null = null;
+  private cancelWake: (() => void) | null = null;
   private idle: Promise<void> = Promise.resolve();
   private lastHealthyAtMs: number | null = null;
   private iterations = 0;
@@ -50,8 +51,24 @@ export class SerializedLoop {
     this.stopped = true;
     this.cancelTick?.();
     this.cancelTick = null;
+    this.wakeAt(null);
     this.pending.clear();
     await this.idle;
+  }
+
+  /**
+   * Runs an iteration at monotonic `atMs` (a decision's deadline: fence delay, initdead, ...), besides the
+   * events and the tick; replaces the previous deadline. Null: no deadline.
+   */
+  wakeAt(atMs: number | null): void {
+    this.cancelWake?.();
+    this.cancelWake = null;
+    if (atMs === null || this.stopped) return;
+    const clock = this.options.clock;
+    this.cancelWake = clock.setTimer(Math.max(0, atMs - clock.nowMs()), () => {
+      this.cancelWake = null;
+      this.trigger('deadline');
+    });
   }
 
   /** Monotonic time of the last iteration that completed healthily, or null before the first. */

@@ -16,6 +16,8 @@ export interface StatusInputs {
   readonly intents: PersistedIntents;
   readonly peer: PeerView;
   readonly nowMs: number;
+  /** Wall-clock time of the snapshot (ISO 8601). */
+  readonly timeIso: string;
   readonly observation: Observation | null;
   readonly memory: EngineMemory;
   readonly lastDecision: {
@@ -35,7 +37,7 @@ export function buildStatusSnapshot(s: StatusInputs): StatusSnapshot {
     node: s.nodes.local.name,
     peer: s.nodes.peer.name,
     cluster: s.config.cluster.name,
-    time: new Date().toISOString(),
+    time: s.timeIso,
     daemon: {
       version: s.version,
       pid: process.pid,

@@ -10,6 +10,7 @@ import type { Observation, ResourceObservation } from './observation.js';
 import type { EnginePolicy } from './policy.js';
 import type { ReasonCode } from './reasons.js';
 import { REASONS, severityRank } from './reasons.js';
+import { nextDecisionAtMs } from './next-decision.js';
 import { absorbResults } from './results.js';
 import type { Verdict } from './rules/index.js';
 import { resourceRules } from './rules/index.js';
@@ -213,8 +214,10 @@ export function decide(observation: Observation, memory: EngineMemory, policy: E
     facts: top === null ? nodeFacts : { ...nodeFacts, resource: top.resource, ...top.facts },
     resources: outcomes.map((o) => o.decision),
   };
+  const memoryAfter: EngineMemory = { ...mem, peerWasReachable: obs.peer.reachable, resources };
   return {
     decision,
-    memory: { ...mem, peerWasReachable: obs.peer.reachable, resources },
+    memory: memoryAfter,
+    nextDecisionAtMs: nextDecisionAtMs(obs, memoryAfter, policy, FIRST_DRBD_VIEW_WAIT_MS),
   };
 }

@@ -26,4 +26,9 @@ export interface Decision {
 export interface DecideOutput {
   readonly decision: Decision;
   readonly memory: EngineMemory;
+  /**
+   * Monotonic ms at which a waiting rule's time runs out (fence delay, initdead, ...): decide again then,
+   * even if nothing changes. Null when no rule waits on time.
+   */
+  readonly nextDecisionAtMs: number | null;
 }

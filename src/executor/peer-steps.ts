@@ -2,7 +2,7 @@
  * Steps that deal with the peer and with DRBD's replication: outdate (local and peer), connect,
  * request-peer-release, fence-peer, plus notify and the on-demote-failure handler.
  */
-import type { NotifyEventName } from '../engine/notify-events.js';
+import type { NotifyEventName } from '../common/notify-events.js';
 import { LINKED_CONNECTION_STATES } from '../drbd/types.js';
 import type { StepEnv, StepResult } from './context.js';
 import { skipped } from './context.js';

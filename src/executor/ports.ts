@@ -4,7 +4,7 @@
  * supply recording fakes. Every operation reports a value and never throws.
  */
 import type { ConnectionState, DiskState, Role } from '../drbd/types.js';
-import type { NotifyEventName } from '../engine/notify-events.js';
+import type { NotifyEventName } from '../common/notify-events.js';
 import type { Result } from '../common/result.js';
 import type { OpOptions, StepOutcome } from './outcome.js';
 

@@ -1,4 +1,4 @@
-import type { NotifyEventName } from '../engine/notify-events.js';
+import type { NotifyEventName } from '../common/notify-events.js';
 
 /** Which events a hook receives: a list of event names, or `all`. */
 export type NotifyEventFilter = readonly (NotifyEventName | 'all')[];

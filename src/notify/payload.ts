@@ -1,4 +1,4 @@
-import type { NotifyEventName } from '../engine/notify-events.js';
+import type { NotifyEventName } from '../common/notify-events.js';
 
 export type NotifySeverity = 'info' | 'warning' | 'critical';
 

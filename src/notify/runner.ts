@@ -1,4 +1,4 @@
-import type { Clock } from '../common/clock.js';
+import { systemWallClock, type Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
 import { Deduplicator } from './dedup.js';
 import { deliver, type DeliveryReport } from './delivery.js';
@@ -10,7 +10,7 @@ export interface NotifyRunnerOptions {
   readonly node: string;
   readonly cluster: string | null;
   readonly clock: Clock;
-  /** Wall-clock time for the payload's `time` (ISO); default `new Date().toISOString()`. */
+  /** Wall-clock time for the payload's `time` (ISO); default the system's wall clock. */
   readonly wallClock?: () => string;
   /** Repeats of the same event+resource+reason within this window (ms) are suppressed; default 10 min. 0 disables. */
   readonly dedupWindowMs?: number;
@@ -160,7 +160,7 @@ export class NotifyRunner {
   }
 
   private payload(event: NotifyEvent, suppressed: number, test: boolean): NotifyPayload {
-    const timeIso = (this.options.wallClock ?? (() => new Date().toISOString()))();
+    const timeIso = (this.options.wallClock ?? systemWallClock.nowIso)();
     return buildPayload(
       event,
       { node: this.options.node, cluster: this.options.cluster, timeIso },

@@ -6,6 +6,7 @@
  */
 import { DEFAULT_POLICY, type EnginePolicy } from '../../../src/engine/index.js';
 import type { ResourceExecConfig } from '../../../src/executor/index.js';
+import { outdateCapMs } from '../../../src/daemon/peer-requester.js';
 
 export const RESOURCE = 'r0';
 export const DEVICE = '/dev/drbd1';
@@ -23,9 +24,6 @@ export const HB_DELAY_MS = 2;
 /** How often a requester re-sends an unanswered peer request (membership retransmits on every link). */
 export const REQUEST_RESEND_MS = 500;
 
-/** The daemon's loop constants (src/daemon/daemon.ts: TICK_MS, STALL_THRESHOLD_MS). */
-export const TICK_MS = 1_000;
-export const STALL_THRESHOLD_MS = 5_000;
 /** The membership endpoint's detector tick. */
 export const DETECTOR_TICK_MS = 250;
 
@@ -79,7 +77,8 @@ export const RESOURCE_EXEC = (onBusyUmount: 'refuse' | 'kill'): ResourceExecConf
     servicesMs: 5_000,
     fsckMs: 60_000,
     commandMs: 5_000,
-    peerRequestMs: 5_000,
+    // As src/daemon/adapters.ts: an outdate request reports "peer slow" itself before this cuts it off.
+    peerRequestMs: outdateCapMs(HEARTBEAT.deadtimeMs) + 5_000,
     demoteFailureHandlerMs: 10_000,
   },
   onBusyUmount,

@@ -1,62 +1,52 @@
 /**
- * One drbd-sentinel daemon process in the cluster simulation. It mirrors the composition of
- * src/daemon/daemon.ts (step, execute, finishExecution, answerPeer, the fence-peer control handler)
- * with the same pure pieces: the DRBD parsers and reducer (events2 lines of the sim node plus a
- * /proc/drbd supplement), `buildObservation`, `decide`, `buildNodeReport`, `runPlan` over ports built
- * on the simulator (the real command-based DrbdPort over the sim's drbdadm), the FailureDetector fed by
- * simulated heartbeats, `answerOutdateRequest` and `serveFencePeer`. What it leaves out is I/O plumbing:
- * UDP/HMAC framing, the control socket, journal, metrics, notify hooks, sd_notify.
+ * One drbd-sentinel daemon process in the cluster simulation: the production cycle
+ * (src/daemon/cycle/) over adapters to the simulated world. Only I/O is simulated here: the events2
+ * stream and /proc/drbd of the sim node (through the production parsers and reducer), drbdadm (the
+ * production command layer over the sim's drbdadm), the host, heartbeats into the production
+ * FailureDetector, peer requests over the heartbeat links, the fence device. Deciding, answering the
+ * peer and DRBD's fence-peer handler, and executing plans are the cycle's, exactly as on a node.
  */
+import { pino } from 'pino';
 import type { CommandOutcome } from '../../../src/common/exec.js';
-import type { DrbdReducerState, DrbdView } from '../../../src/drbd/index.js';
-import { INITIAL_DRBD_STATE, parseEvents2Line, parseProcDrbd, reduceDrbd } from '../../../src/drbd/index.js';
-import { buildNodeReport } from '../../../src/daemon/local-report.js';
-import { buildObservation, type LocalResourceFacts } from '../../../src/daemon/observe.js';
-import { deviceOfResource } from '../../../src/daemon/resource-devices.js';
+import { sentinelError } from '../../../src/common/errors.js';
+import { err, ok } from '../../../src/common/result.js';
 import {
-  decide,
+  createDrbdCommands,
+  INITIAL_DRBD_STATE,
+  parseEvents2Line,
+  parseProcDrbd,
+  reduceDrbd,
+  type DrbdReducerState,
+} from '../../../src/drbd/index.js';
+import { Cycle, type CycleSettings } from '../../../src/daemon/cycle/index.js';
+import { readDrbdFencing } from '../../../src/daemon/drbd-fencing.js';
+import { outdateCapMs, type PeerLink } from '../../../src/daemon/peer-requester.js';
+import {
   initialMemory,
-  resultObservation,
-  type ActionResultObservation,
   type Decision,
   type EngineMemory,
   type EnginePolicy,
-  type Observation,
-  type PeerRequest,
 } from '../../../src/engine/index.js';
+import { createCommandDrbdPort, type FenceOutcome, type FencePort } from '../../../src/executor/index.js';
 import {
-  createCommandDrbdPort,
-  runPlan,
-  type ActionResult,
-  type DrbdPort,
-  type ExecutorContext,
-  type FenceOutcome,
-  type FencePort,
-  type PeerRequestOutcome,
-  type PeerRequester,
-  type SystemPort,
-} from '../../../src/executor/index.js';
-import { answerOutdateRequest } from '../../../src/fencing/index.js';
-import { answerDrbdFencePeer } from '../../../src/daemon/drbd-fence-peer.js';
-import { FailureDetector, type MembershipEvent, type NodeReport } from '../../../src/membership/index.js';
-import type { PeerOperation, PeerReply } from '../../../src/membership/peer-protocol.js';
+  FailureDetector,
+  type MembershipEvent,
+  type NodeReport,
+  type PeerReply,
+} from '../../../src/membership/index.js';
+import type { PeerOperation } from '../../../src/membership/peer-protocol.js';
 import { renderEvents2Line } from '../../../src/sim/events2-format.js';
 import type { SimCluster } from '../../../src/sim/cluster.js';
 import { ProcessClock } from './process-clock.js';
 import {
   DETECTOR_TICK_MS,
-  DEVICE,
   FENCE_BUDGET_MS,
   FENCE_HANDLER_TIMEOUT_MS,
   FENCE_OP_MS,
   HEARTBEAT,
-  MOUNT_POINT,
   RESOURCE,
   RESOURCE_EXEC,
   REQUEST_RESEND_MS,
-  SERVICE,
-  STALL_THRESHOLD_MS,
-  TICK_MS,
   other,
   type NodeName,
 } from './sim-config.js';
@@ -104,29 +94,17 @@ export interface DecisionNote {
 
 export class SimDaemon {
   readonly proc: ProcessClock;
-  private memory: EngineMemory = initialMemory();
+  private readonly cycle: Cycle;
   private drbd: DrbdReducerState = INITIAL_DRBD_STATE;
   private readonly detector: FailureDetector;
-  private peerRequests: PeerRequest[] = [];
-  private results: ActionResultObservation[] = [];
-  private readonly executions = new Map<number, ReadonlySet<string | null>>();
-  private nextExecutionId = 0;
-  private lastStepAtMs: number | null = null;
-  private stallPending = false;
-  private lastObservation: Observation | null = null;
-  private report: NodeReport | null = null;
-  private readySent = false;
-  private stepScheduled = false;
+  private readonly membershipListeners = new Set<(e: MembershipEvent) => void>();
   private hbSeq = 0;
   private readonly linkSeq = [0, 0];
   private requestSeq = 0;
   /** Requests answered by this process, by sender incarnation and id (membership's request cache). */
   private readonly answered = new Map<string, Promise<PeerReply>>();
   private readonly abort = new AbortController();
-  private readonly drbdPort: DrbdPort;
-  private readonly system: SystemPort;
-  private readonly executor: ExecutorContext;
-  private readonly startedAtMs: number;
+  private readonly drbdCommands;
   private unsubscribe: (() => void) | null = null;
   /** fence-peer handler calls waiting for this process (the CLI gets "connection closed" on kill). */
   private readonly handlerWaiters = new Set<(code: number) => void>();
@@ -138,53 +116,91 @@ export class SimDaemon {
     private readonly world: DaemonWorld,
     host: SimHost,
     onBusyUmount: 'refuse' | 'kill',
-    private readonly policy: EnginePolicy,
+    policy: EnginePolicy,
   ) {
-    const cluster = world.cluster;
-    this.proc = new ProcessClock(cluster.clock);
-    this.startedAtMs = this.proc.nowMs();
+    this.proc = new ProcessClock(world.cluster.clock);
     this.detector = new FailureDetector(
       [
         { localAddress: `${name}-hb0`, peerAddress: `${other(name)}-hb0` },
         { localAddress: `${name}-hb1`, peerAddress: `${other(name)}-hb1` },
       ],
       { ...HEARTBEAT, mode: { kind: 'fixed' } },
-      this.startedAtMs,
+      this.proc.nowMs(),
     );
-    this.drbdPort = this.buildDrbdPort();
-    this.system = host.systemPort(this.proc);
-    this.executor = {
+    const run = this.drbdadm();
+    this.drbdCommands = createDrbdCommands({ drbdadm: 'drbdadm', run });
+    const settings: CycleSettings = {
+      self: name,
+      peer: other(name),
+      linkNames: ['link0', 'link1'],
+      policy,
       resources: new Map([[RESOURCE, RESOURCE_EXEC(onBusyUmount)]]),
-      drbd: this.drbdPort,
-      system: this.system,
-      peer: this.peerRequester(),
-      fence: this.fencePort(),
-      notifier: { notify: () => this.proc.gate({ status: 'ok', detail: 'queued' } as const) },
-      clock: this.proc,
-      signal: this.abort.signal,
       fenceTimeoutMs: FENCE_BUDGET_MS,
-      localNode: name,
+      outdateCapMs: outdateCapMs(HEARTBEAT.deadtimeMs),
     };
+    const fence = this.fencePort();
+    this.cycle = new Cycle(
+      settings,
+      {
+        clock: this.proc,
+        wall: { nowIso: () => new Date(this.proc.nowMs()).toISOString() },
+        logger: this.traceLogger(),
+        signal: this.abort.signal,
+        drbd: createCommandDrbdPort({ drbdadm: 'drbdadm', run }),
+        drbdCommands: this.drbdCommands,
+        system: host.systemPort(this.proc),
+        membership: this.peerLink(),
+        fenceChain: () => fence,
+        notify: () => {},
+        journal: null,
+        stores: {
+          saveLastPrimaries: () => ok(undefined),
+          saveDegraded: () => ok(undefined),
+          saveIntents: () => ok(undefined),
+        },
+        sdNotify: () => Promise.resolve(),
+        observer: {
+          decided: (_obs, decision) => this.noteDecision(decision),
+          actionDone: (r) => {
+            if (r.action.kind !== 'notify' && r.status !== 'ok')
+              this.trace(`  ${r.action.kind} ${r.status} ${r.errorKind ?? ''} ${r.detail}`);
+          },
+        },
+      },
+      {
+        // A daemon process keeps nothing across restarts here: the state dir is not simulated.
+        memory: initialMemory(),
+        intents: { standby: false, maintenance: false },
+        degradedAtStart: false,
+        savedLastPrimaries: null,
+        savedDegraded: null,
+      },
+    );
   }
 
   // -- process lifecycle ------------------------------------------------------------------------------
 
-  /** Starts the event source (events2 stream with its initial dump), membership timers and the loop. */
+  /**
+   * As daemon.ts start(): DRBD's fencing setting (drbdadm dump-xml), membership, the events2 stream with
+   * its initial dump, then the loop.
+   */
   start(): void {
-    this.feedDrbd({ type: 'events2-restart' });
-    const lines = this.world.cluster.events2Now(this.name, { timestamps: true, statistics: false });
-    for (const line of lines) this.feedEvents2(line);
-    this.unsubscribe = this.world.cluster.node(this.name).subscribe((rec) => {
-      const line = renderEvents2Line(rec, { timestamps: true, statistics: false });
+    void readDrbdFencing(this.drbdCommands, [RESOURCE], this.abort.signal).then((read) =>
       this.proc.run(() => {
-        this.feedEvents2(line);
-        this.trigger();
-      });
-    });
-    this.heartbeatTimer();
-    this.detectorTimer();
-    this.tickTimer();
-    this.trigger();
+        this.cycle.setDrbdFencing(read.modes);
+        this.heartbeatTimer();
+        this.detectorTimer();
+        this.feedDrbd({ type: 'events2-restart' });
+        const lines = this.world.cluster.events2Now(this.name, { timestamps: true, statistics: false });
+        for (const line of lines) this.feedEvents2(line);
+        this.unsubscribe = this.world.cluster.node(this.name).subscribe((rec) => {
+          const line = renderEvents2Line(rec, { timestamps: true, statistics: false });
+          this.proc.run(() => this.feedEvents2(line));
+        });
+        this.publishView();
+        this.cycle.start();
+      }),
+    );
   }
 
   /** kill -9: memory, timers and waiting calls are gone; DRBD, mounts and services stay as they are. */
@@ -198,210 +214,61 @@ export class SimDaemon {
   }
 
   get engineMemory(): EngineMemory {
-    return this.memory;
+    return this.cycle.engineMemory;
   }
+
+  private noteDecision(decision: Decision): void {
+    for (const r of decision.resources) this.world.noteReason(r.reason);
+    const previous = this.lastDecision;
+    const plan = decision.plan.filter((a) => a.kind !== 'notify').map((a) => a.kind);
+    this.lastDecision = { atMs: this.proc.nowMs(), reason: decision.reason, plan };
+    if (previous?.reason !== decision.reason || plan.length > 0)
+      this.trace(
+        `${decision.reason}${plan.length > 0 ? ` [${plan.join(',')}]` : ''} ${describeFacts(decision)}`,
+      );
+  }
+
+  private trace(line: string): void {
+    this.world.trace(`${this.name}#${this.incarnation} ${line}`);
+  }
+
+  /** The cycle's warnings and errors (reason codes) go into the trace. */
+  private traceLogger() {
+    return pino(
+      { level: 'warn', base: null, timestamp: false },
+      {
+        write: (json: string) => {
+          const l = JSON.parse(json) as { code?: string; msg?: string };
+          this.trace(`log ${l.code ?? ''} ${l.msg ?? ''}`);
+        },
+      },
+    );
+  }
+
+  // -- DRBD: events2 and /proc/drbd through the production parsers and reducer ---------------------------
 
   private feedEvents2(line: string): void {
     const parsed = parseEvents2Line(line);
-    if (parsed.ok) this.feedDrbd({ type: 'events2', event: parsed.value });
+    if (!parsed.ok) return;
+    this.feedDrbd({ type: 'events2', event: parsed.value });
+    this.publishView();
   }
 
   private feedDrbd(input: Parameters<typeof reduceDrbd>[1]): void {
     this.drbd = reduceDrbd(this.drbd, input).state;
   }
 
-  private get drbdView(): DrbdView {
-    return this.drbd.view;
-  }
-
-  // -- membership ---------------------------------------------------------------------------------------
-
-  private heartbeatTimer(): void {
-    this.proc.setTimer(HEARTBEAT.intervalMs, () => {
-      this.hbSeq++;
-      for (const link of [0, 1]) {
-        this.linkSeq[link] = (this.linkSeq[link] ?? 0) + 1;
-        this.world.sendHeartbeat(this.name, link, {
-          incarnation: this.incarnation,
-          seq: this.hbSeq,
-          linkSeq: this.linkSeq[link] ?? 0,
-          report: this.report,
-        });
-      }
-      this.heartbeatTimer();
-    });
-  }
-
-  private detectorTimer(): void {
-    this.proc.setTimer(DETECTOR_TICK_MS, () => {
-      this.onMembershipEvents(this.detector.tick(this.proc.nowMs()));
-      this.detectorTimer();
-    });
-  }
-
-  private onMembershipEvents(events: readonly MembershipEvent[]): void {
-    for (const e of events) {
-      if (e.kind === 'stall') this.stallPending = true;
-      this.trigger();
-    }
-  }
-
-  /** A heartbeat arrived on `link` (called through this process's clock: queued while paused). */
-  receiveHeartbeat(link: number, f: HeartbeatFrame): void {
-    const known = this.detector.view().incarnation;
-    this.onMembershipEvents(
-      this.detector.observe(this.proc.nowMs(), {
-        link,
-        incarnation: f.incarnation,
-        newIncarnation: known !== f.incarnation,
-        confirmed: true,
-        seq: f.seq,
-        heartbeatLinkSeq: f.linkSeq,
-        rttSampleMs: null,
-        report: f.report,
-      }),
-    );
-  }
-
-  // -- the loop (daemon.ts: step / execute / finishExecution) -------------------------------------------
-
-  private tickTimer(): void {
-    this.proc.setTimer(TICK_MS, () => {
-      this.trigger();
-      this.tickTimer();
-    });
-  }
-
-  trigger(): void {
-    if (this.stepScheduled) return;
-    this.stepScheduled = true;
-    this.proc.setTimer(0, () => {
-      this.stepScheduled = false;
-      void this.step();
-    });
-  }
-
-  private stepping = false;
-
-  private async step(): Promise<void> {
-    // SerializedLoop: never two iterations at once; a trigger during one runs another after it.
-    if (this.stepping) {
-      this.trigger();
-      return;
-    }
-    this.stepping = true;
-    try {
-      await this.stepOnce();
-    } finally {
-      this.stepping = false;
-    }
-  }
-
-  private async stepOnce(): Promise<void> {
-    const now = this.proc.nowMs();
-    const stalled =
-      this.stallPending || (this.lastStepAtMs !== null && now - this.lastStepAtMs > STALL_THRESHOLD_MS);
-    this.stallPending = false;
-    this.lastStepAtMs = now;
-    // The 8.4 event source re-reads /proc/drbd for protocol, I/O flags and sync progress.
+  /** The 8.4 event source supplements events2 with /proc/drbd (protocol, I/O flags, sync progress). */
+  private publishView(): void {
     const proc = parseProcDrbd(this.world.cluster.procDrbd(this.name));
     if (proc.ok) this.feedDrbd({ type: 'proc-supplement', snapshot: proc.value });
-
-    const local = await this.localFacts();
-    const obs = buildObservation({
-      nowMs: this.proc.nowMs(),
-      self: this.name,
-      peerName: other(this.name),
-      linkNames: ['link0', 'link1'],
-      resources: [{ name: RESOURCE, device: DEVICE }],
-      drbd: this.drbdView,
-      local,
-      peer: this.detector.view(),
-      intents: { switchovers: [], standby: false, maintenance: false },
-      peerRequests: this.peerRequests,
-      results: this.results,
-      inFlight: [...new Set([...this.executions.values()].flatMap((e) => [...e]))],
-      stalled,
-      startup: { daemonStartMs: this.startedAtMs, degradedShutdown: false },
-      drbdFencing: new Map([[RESOURCE, this.world.cluster.node(this.name).config.fencing]]),
-    });
-    this.results = [];
-    // Each peer request reaches the engine exactly once; the asker repeats it if it still wants it.
-    this.peerRequests = [];
-    const { decision, memory } = decide(obs, this.memory, this.policy);
-    this.memory = memory;
-    this.lastObservation = obs;
-    for (const r of decision.resources) this.world.noteReason(r.reason);
-    this.report = buildNodeReport(obs, memory, this.health());
-    const previous = this.lastDecision;
-    this.lastDecision = {
-      atMs: obs.nowMs,
-      reason: decision.reason,
-      plan: decision.plan.filter((a) => a.kind !== 'notify').map((a) => a.kind),
-    };
-    if (previous?.reason !== decision.reason || this.lastDecision.plan.length > 0)
-      this.world.trace(
-        `${this.name}#${this.incarnation} ${decision.reason}${this.lastDecision.plan.length > 0 ? ` [${this.lastDecision.plan.join(',')}]` : ''} ${describeFacts(decision)}`,
-      );
-    if (decision.plan.length > 0) this.execute(decision);
-    if (!this.readySent && this.drbdView.availability !== 'unknown') this.readySent = true;
+    this.cycle.drbdViewChanged(this.drbd.view);
   }
 
-  private health(): 'starting' | 'ok' | 'degraded' {
-    if (!this.readySent) return 'starting';
-    return this.drbdView.availability === 'ok' ? 'ok' : 'degraded';
-  }
-
-  private async localFacts(): Promise<Map<string, LocalResourceFacts>> {
-    const d = deviceOfResource(this.drbdView, { name: RESOURCE, device: DEVICE });
-    const st = await this.system.mountState(DEVICE, MOUNT_POINT);
-    const mounted = st.ok && st.value.kind === 'mounted-here';
-    let servicesUp = true;
-    if (d?.role !== 'Primary' && !mounted) servicesUp = false;
-    else {
-      const active = await this.system.serviceActive(SERVICE, { timeoutMs: 5_000 });
-      servicesUp = active.ok && active.value;
-    }
-    return new Map([[RESOURCE, { mounted, servicesUp, currentUuid: null }]]);
-  }
-
-  private execute(decision: Decision): void {
-    const inFlight = new Set([...this.executions.values()].flatMap((e) => [...e]));
-    const plan = decision.plan.filter((a) => {
-      const key = a.kind === 'fence-peer' ? null : a.kind === 'notify' ? undefined : a.resource;
-      if (key === undefined || !inFlight.has(key)) return true;
-      this.world.trace(`${this.name} BUG engine planned ${a.kind} for a resource in flight`);
-      return false;
-    });
-    const resources = new Set<string | null>();
-    for (const a of plan) if (a.kind !== 'notify') resources.add(a.kind === 'fence-peer' ? null : a.resource);
-    const id = this.nextExecutionId++;
-    this.executions.set(id, resources);
-    void runPlan(plan, this.executor).then(
-      (results) => this.proc.run(() => this.finishExecution(id, results)),
-      () => this.proc.run(() => this.finishExecution(id, [])),
-    );
-  }
-
-  private finishExecution(id: number, results: readonly ActionResult[]): void {
-    this.executions.delete(id);
-    for (const r of results) {
-      // skipped-precondition passes through: the world changed under the plan, which is no failure.
-      this.results.push(resultObservation(r, this.proc.nowMs()));
-      if (r.action.kind !== 'notify' && r.status !== 'ok')
-        this.world.trace(
-          `${this.name}#${this.incarnation}   ${r.action.kind} ${r.status} ${r.errorKind ?? ''} ${r.detail}`,
-        );
-    }
-    this.trigger();
-  }
-
-  // -- ports --------------------------------------------------------------------------------------------
-
-  /** The production DrbdPort (src/drbd's command layer) over the simulator's drbdadm. */
-  private buildDrbdPort(): DrbdPort {
+  /** The simulator's drbdadm as a command runner for the production DRBD command layer. */
+  private drbdadm() {
     const cluster = this.world.cluster;
-    const run = async (
+    return async (
       argv: readonly string[],
       options: { timeoutMs: number; signal?: AbortSignal },
     ): Promise<CommandOutcome> => {
@@ -436,7 +303,126 @@ export class SimDaemon {
       });
       return this.proc.gate(result);
     };
-    return createCommandDrbdPort({ drbdadm: 'drbdadm', run });
+  }
+
+  // -- membership: heartbeats into the production FailureDetector, requests over the links ---------------
+
+  private heartbeatTimer(): void {
+    this.proc.setTimer(HEARTBEAT.intervalMs, () => {
+      this.hbSeq++;
+      for (const link of [0, 1]) {
+        this.linkSeq[link] = (this.linkSeq[link] ?? 0) + 1;
+        this.world.sendHeartbeat(this.name, link, {
+          incarnation: this.incarnation,
+          seq: this.hbSeq,
+          linkSeq: this.linkSeq[link] ?? 0,
+          report: this.cycle.nodeReport,
+        });
+      }
+      this.heartbeatTimer();
+    });
+  }
+
+  private detectorTimer(): void {
+    this.proc.setTimer(DETECTOR_TICK_MS, () => {
+      this.onMembershipEvents(this.detector.tick(this.proc.nowMs()));
+      this.detectorTimer();
+    });
+  }
+
+  private onMembershipEvents(events: readonly MembershipEvent[]): void {
+    for (const e of events) {
+      for (const l of this.membershipListeners) l(e);
+      this.cycle.trigger('peer');
+    }
+  }
+
+  /** A heartbeat arrived on `link` (called through this process's clock: queued while paused). */
+  receiveHeartbeat(link: number, f: HeartbeatFrame): void {
+    const known = this.detector.view().incarnation;
+    this.onMembershipEvents(
+      this.detector.observe(this.proc.nowMs(), {
+        link,
+        incarnation: f.incarnation,
+        newIncarnation: known !== f.incarnation,
+        confirmed: true,
+        seq: f.seq,
+        heartbeatLinkSeq: f.linkSeq,
+        rttSampleMs: null,
+        report: f.report,
+      }),
+    );
+  }
+
+  /** Membership's request API: re-sent on every link until answered or out of time. */
+  private peerLink(): PeerLink {
+    return {
+      view: () => this.detector.view(),
+      onEvent: (listener) => {
+        this.membershipListeners.add(listener);
+        return () => this.membershipListeners.delete(listener);
+      },
+      request: (op, { timeoutMs }) =>
+        new Promise((resolve) => {
+          const id = ++this.requestSeq;
+          let done = false;
+          const finish = (r: Parameters<typeof resolve>[0]) => {
+            if (done) return;
+            done = true;
+            cancel();
+            resolve(r);
+          };
+          const cancel = this.proc.setTimer(timeoutMs, () =>
+            finish(err(sentinelError('E_PEER_UNREACHABLE', 'no answer on any link'))),
+          );
+          const attempt = () => {
+            if (done) return;
+            this.world.sendRequest({ from: this.name, incarnation: this.incarnation, id, op }, (reply) =>
+              this.proc.run(() => finish(ok(reply))),
+            );
+            this.proc.setTimer(REQUEST_RESEND_MS, attempt);
+          };
+          attempt();
+        }),
+    };
+  }
+
+  /** A request frame arrived (through this process's clock). One answer per request id, as membership guarantees. */
+  receiveRequest(req: PeerRequestFrame): Promise<PeerReply> {
+    const key = `${req.incarnation}/${req.id}`;
+    const cached = this.answered.get(key);
+    if (cached) return cached;
+    const p = this.cycle.answerPeer(req.op).then((r) => this.proc.gate(r));
+    this.answered.set(key, p);
+    return p;
+  }
+
+  // -- the control socket's fence-peer request, and the fence device ------------------------------------
+
+  /**
+   * DRBD's fence-peer handler (`drbd-sentinel fence-peer`) reaching this daemon's control socket.
+   * Resolves to the handler's exit code (1 when the daemon dies before it answers: the CLI sees the
+   * connection close).
+   */
+  fencePeerHandler(resource: string): Promise<number> {
+    return new Promise<number>((resolve) => {
+      let done = false;
+      const finish = (code: number) => {
+        if (done) return;
+        done = true;
+        this.handlerWaiters.delete(finish);
+        resolve(code);
+      };
+      this.handlerWaiters.add(finish);
+      this.proc.run(() => {
+        void this.cycle.answerFencePeer(resource).then((a) =>
+          this.proc.run(() => {
+            this.trace(`fence-peer handler: exit ${a.exitCode} ${a.message}`);
+            finish(a.exitCode);
+          }),
+        );
+      });
+    });
   }
 
   /** STONITH through the simulated fence device (a handler chain of one). */
@@ -468,144 +454,10 @@ export class SimDaemon {
             detail: 'fence device error',
           };
         this.world.stonith(other(this.name), this.name);
-        this.world.trace(`${this.name}#${this.incarnation} STONITH ${other(this.name)} (${reason})`);
+        this.trace(`STONITH ${other(this.name)} (${reason})`);
         return { status: 'fenced', handlers: [report('ok', FENCE_OP_MS)], detail: 'power cycled' };
       },
     };
-  }
-
-  /** daemon.ts peerRequester: requests over the heartbeat links, answered by the peer's answerPeer. */
-  private peerRequester(): PeerRequester {
-    const ask = (op: PeerOperation, deadlineMs: number): Promise<PeerRequestOutcome> =>
-      new Promise((resolve) => {
-        const id = ++this.requestSeq;
-        let done = false;
-        const finish = (o: PeerRequestOutcome) => {
-          if (done) return;
-          done = true;
-          cancel();
-          resolve(o);
-        };
-        const cancel = this.proc.setTimer(Math.max(1, deadlineMs - this.proc.nowMs()), () =>
-          finish({ status: 'unreachable', detail: 'no answer on any link' }),
-        );
-        const attempt = () => {
-          if (done) return;
-          this.world.sendRequest({ from: this.name, incarnation: this.incarnation, id, op }, (reply) =>
-            this.proc.run(() => {
-              if (reply.outcome === 'done') finish({ status: 'ok', code: reply.code, detail: reply.message });
-              else finish({ status: 'failed', errorKind: reply.code, detail: reply.message });
-            }),
-          );
-          this.proc.setTimer(REQUEST_RESEND_MS, attempt);
-        };
-        attempt();
-      });
-    return {
-      outdatePeer: (resource, deadlineMs) => ask({ kind: 'outdate', resource }, deadlineMs),
-      requestRelease: (resource, deadlineMs) => ask({ kind: 'release', resource }, deadlineMs),
-      requestTakeover: (resource, deadlineMs) => ask({ kind: 'takeover', resource }, deadlineMs),
-    };
-  }
-
-  /** A request frame arrived (through this process's clock). One answer per request id, as membership guarantees. */
-  receiveRequest(req: PeerRequestFrame): Promise<PeerReply> {
-    const key = `${req.incarnation}/${req.id}`;
-    const cached = this.answered.get(key);
-    if (cached) return cached;
-    const p = this.answerPeer(req.op).then((r) => this.proc.gate(r));
-    this.answered.set(key, p);
-    return p;
-  }
-
-  /** daemon.ts answerPeer. */
-  private async answerPeer(op: PeerOperation): Promise<PeerReply> {
-    const reply = (outcome: PeerReply['outcome'], code: string, message: string): PeerReply => ({
-      outcome,
-      code,
-      message,
-      report: this.report,
-    });
-    if (op.kind === 'state-query') return reply('done', 'state', 'current state');
-    if (op.resource !== RESOURCE) return reply('refused', 'unknown-resource', `${op.resource} unknown`);
-    switch (op.kind) {
-      case 'outdate': {
-        const answer = await answerOutdateRequest(op.resource, {
-          drbd: this.drbdPort,
-          clock: this.proc,
-          timeoutMs: Math.max(2_000, HEARTBEAT.deadtimeMs * 2 - 500),
-          signal: this.abort.signal,
-        });
-        this.world.trace(`${this.name}#${this.incarnation} answered outdate: ${answer.code}`);
-        this.trigger();
-        return reply(answer.outcome, answer.code, answer.message);
-      }
-      case 'prepare-handover':
-        return reply('done', 'ready', 'ready to take over');
-      case 'release':
-      case 'takeover':
-        this.peerRequests = [
-          ...this.peerRequests.filter((r) => !(r.resource === op.resource && r.kind === op.kind)),
-          { kind: op.kind, resource: op.resource, atMs: this.proc.nowMs() },
-        ];
-        this.trigger();
-        return reply('done', 'accepted', `${op.kind} of ${op.resource} accepted; the engine decides`);
-    }
-  }
-
-  /**
-   * DRBD's fence-peer handler (`drbd-sentinel fence-peer`) reaching this daemon's control socket:
-   * daemon.ts's 'fence-peer' control handler. Resolves to the handler's exit code (1 when the daemon
-   * dies before it answers: the CLI sees the connection close).
-   */
-  fencePeerHandler(resource: string): Promise<number> {
-    return new Promise<number>((resolve) => {
-      let done = false;
-      const finish = (code: number) => {
-        if (done) return;
-        done = true;
-        this.handlerWaiters.delete(finish);
-        resolve(code);
-      };
-      this.handlerWaiters.add(finish);
-      this.proc.run(() => {
-        void this.serveFencePeer(resource).then((code) => this.proc.run(() => finish(code)));
-      });
-    });
-  }
-
-  private async serveFencePeer(resource: string): Promise<number> {
-    const view = this.detector.view();
-    const answer = await answerDrbdFencePeer(resource, {
-      memory: this.memory,
-      observation: this.lastObservation,
-      peerReachable: view.reachable,
-      peerReport: view.report,
-      policy: this.policy.fencing,
-      delayMs: this.policy.fenceDelayMs,
-      deadtimeMs: HEARTBEAT.deadtimeMs,
-      localNode: this.name,
-      peerNode: other(this.name),
-      clock: this.proc,
-      peer: this.executor.peer,
-      fence: this.executor.fence,
-      signal: this.abort.signal,
-      onFenced: () => {
-        this.results.push({
-          kind: 'fence-peer',
-          resource: null,
-          outcome: 'ok',
-          retrySafe: true,
-          atMs: this.proc.nowMs(),
-          errorKind: null,
-        });
-        this.trigger();
-      },
-    });
-    this.world.trace(
-      `${this.name}#${this.incarnation} fence-peer handler: exit ${answer.exitCode} ${answer.message}`,
-    );
-    return answer.exitCode;
   }
 }
 

@@ -85,4 +85,31 @@ describe('SerializedLoop', () => {
     expect(loop.lastHealthyAt()).toBe(100);
     await loop.stop();
   });
+
+  it('runs at the deadline it is given, and a new deadline replaces the old one', async () => {
+    const clock = new VirtualClock();
+    const seen: { atMs: number; triggers: LoopTrigger[] }[] = [];
+    const loop = new SerializedLoop({
+      clock,
+      tickIntervalMs: 1000,
+      onUnexpectedError: () => {},
+      step: async (triggers) => {
+        seen.push({ atMs: clock.nowMs(), triggers: [...triggers] });
+        return { healthy: true };
+      },
+    });
+    loop.start();
+    await loop.whenIdle();
+    loop.wakeAt(700);
+    loop.wakeAt(350);
+    clock.advance(999);
+    await loop.whenIdle();
+    expect(seen.filter((s) => s.triggers.includes('deadline')).map((s) => s.atMs)).toEqual([350]);
+    loop.wakeAt(1_500);
+    loop.wakeAt(null);
+    clock.advance(600);
+    await loop.whenIdle();
+    expect(seen.filter((s) => s.triggers.includes('deadline'))).toHaveLength(1);
+    await loop.stop();
+  });
 });

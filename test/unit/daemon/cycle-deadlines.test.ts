@@ -1,0 +1,202 @@
+/**
+ * The cycle decides at the exact time a rule's wait runs out, not at the next tick: with a 1 s fence
+ * delay the journal shows the fence 1.00 s after the decision to wait (virtual clock, fake ports).
+ */
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../../src/common/clock.js';
+import { silentLogger } from '../../../src/common/log.js';
+import { ok } from '../../../src/common/result.js';
+import { Cycle, type CyclePorts } from '../../../src/daemon/cycle/index.js';
+import type { PeerLink } from '../../../src/daemon/peer-requester.js';
+import { createDrbdCommands, type DrbdView } from '../../../src/drbd/index.js';
+import { DEFAULT_POLICY, initialMemory, type Decision } from '../../../src/engine/index.js';
+import { createCommandDrbdPort, type SystemPort } from '../../../src/executor/index.js';
+import { stepFailed } from '../../../src/executor/outcome.js';
+import type { PeerView } from '../../../src/membership/index.js';
+
+const RESOURCE = 'r0';
+
+const view: DrbdView = {
+  version: '8.4.11',
+  source: 'events2',
+  availability: 'ok',
+  devices: [
+    {
+      minor: 1,
+      resource: RESOURCE,
+      volume: 0,
+      cstate: 'WFConnection',
+      role: 'Secondary',
+      peerRole: 'Unknown',
+      disk: 'UpToDate',
+      peerDisk: 'DUnknown',
+      protocol: 'C',
+      ioFlags: 'r-----',
+      outOfSyncKiB: 0,
+      syncPercent: null,
+      syncEtaSeconds: null,
+      suspended: false,
+      splitBrain: null,
+    },
+  ],
+};
+
+function peerView(reachable: boolean, heardAtMs: number): PeerView {
+  return {
+    reachable,
+    everHeard: true,
+    links: [
+      {
+        index: 0,
+        localAddress: 'a',
+        peerAddress: 'b',
+        state: reachable ? 'up' : 'down',
+        rttMs: 1,
+        lossRate: 0,
+        lastHeardAtMs: heardAtMs,
+      },
+    ],
+    report: {
+      resources: [
+        {
+          name: RESOURCE,
+          role: 'Primary',
+          disk: 'UpToDate',
+          cstate: 'WFConnection',
+          peerDisk: 'DUnknown',
+          mounted: true,
+          servicesUp: true,
+          splitBrain: false,
+          currentUuid: null,
+        },
+      ],
+      standby: false,
+      maintenance: false,
+      health: 'ok',
+    },
+    reportAtMs: heardAtMs,
+    incarnation: 1,
+    stallGraceUntilMs: null,
+  };
+}
+
+/** Fires due timers one at a time and lets the cycle's promise continuations run between them. */
+async function advanceTo(clock: VirtualClock, targetMs: number): Promise<void> {
+  const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+  await flush();
+  for (;;) {
+    const next = clock.nextTimerAtMs();
+    if (next === null || next > targetMs) break;
+    clock.runUntil(next);
+    await flush();
+  }
+  clock.runUntil(targetMs);
+  await flush();
+}
+
+describe('cycle deadlines', () => {
+  it('fences exactly when a 1 s fence delay runs out', async () => {
+    const clock = new VirtualClock(0);
+    let peer = peerView(true, 0);
+    const membership: PeerLink = {
+      view: () => peer,
+      onEvent: () => () => {},
+      request: () => new Promise(() => {}),
+    };
+    const failing = async () =>
+      ({ status: 'failed', exitCode: 1, signal: null, stdout: '', stderr: 'fake', durationMs: 0 }) as const;
+    const system = new Proxy(
+      {
+        mountState: async () => ok({ kind: 'not-mounted' as const }),
+        serviceActive: async () => ok(false),
+      },
+      {
+        get: (t, k) =>
+          (t as Record<string | symbol, unknown>)[k] ?? (async () => stepFailed('fake', 'fake', false)),
+      },
+    ) as unknown as SystemPort;
+    const journal: { monoMs: number; decision: Decision }[] = [];
+    const ports: CyclePorts = {
+      clock,
+      wall: { nowIso: () => new Date(clock.nowMs()).toISOString() },
+      logger: silentLogger(),
+      signal: new AbortController().signal,
+      drbd: createCommandDrbdPort({ drbdadm: 'drbdadm', run: failing }),
+      drbdCommands: createDrbdCommands({ drbdadm: 'drbdadm', run: failing }),
+      system,
+      membership,
+      // The fence never completes: only the moment it was decided matters here.
+      fenceChain: () => ({ fencePeer: () => new Promise(() => {}) }),
+      notify: () => {},
+      journal: { append: (e) => journal.push(e as { monoMs: number; decision: Decision }) },
+      stores: {
+        saveLastPrimaries: () => ok(undefined),
+        saveDegraded: () => ok(undefined),
+        saveIntents: () => ok(undefined),
+      },
+      sdNotify: () => Promise.resolve(),
+      observer: { decided: () => {}, actionDone: () => {} },
+    };
+    const cycle = new Cycle(
+      {
+        self: 'alpha',
+        peer: 'bravo',
+        linkNames: ['link0'],
+        policy: { ...DEFAULT_POLICY, fencing: 'stonith', fenceDelayMs: 1_000, deadtimeMs: 4_000 },
+        resources: new Map([
+          [
+            RESOURCE,
+            {
+              name: RESOURCE,
+              device: '/dev/drbd1',
+              mount: null,
+              services: [],
+              addresses: [],
+              timeouts: {
+                promoteMs: 1_000,
+                demoteMs: 1_000,
+                mountMs: 1_000,
+                umountMs: 1_000,
+                servicesMs: 1_000,
+                fsckMs: 1_000,
+                commandMs: 1_000,
+                peerRequestMs: 1_000,
+                demoteFailureHandlerMs: 1_000,
+              },
+              onBusyUmount: 'refuse',
+              killGraceMs: 1_000,
+              onDemoteFailure: null,
+            },
+          ],
+        ]),
+        fenceTimeoutMs: 10_000,
+        outdateCapMs: 30_000,
+      },
+      ports,
+      {
+        memory: initialMemory(),
+        intents: { standby: false, maintenance: false },
+        degradedAtStart: false,
+        savedLastPrimaries: null,
+        savedDegraded: null,
+      },
+    );
+    cycle.setDrbdFencing(new Map([[RESOURCE, 'resource-and-stonith']]));
+    cycle.drbdViewChanged(view);
+    cycle.start();
+    await advanceTo(clock, 2_350);
+    // The peer goes silent on every link off the tick's phase (ticks at whole seconds).
+    peer = peerView(false, 2_350);
+    cycle.trigger('peer');
+    await advanceTo(clock, 6_000);
+    await cycle.stop();
+
+    const wait = journal.find((e) => e.decision.reason === 'WAIT_FENCE_DELAY');
+    const fence = journal.find((e) => e.decision.plan.some((a) => a.kind === 'fence-peer'));
+    expect(wait, JSON.stringify(journal.map((e) => [e.monoMs, e.decision.reason]))).toBeDefined();
+    expect(fence).toBeDefined();
+    const delayMs = fence!.monoMs - wait!.monoMs;
+    expect(delayMs).toBeGreaterThanOrEqual(980);
+    expect(delayMs).toBeLessThanOrEqual(1_020);
+  });
+});
