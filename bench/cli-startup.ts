@@ -4,12 +4,16 @@
  *   - `node -e 0` (the floor for anything written in Node)
  *   - `drbd-sentinel --version`
  *   - `status` with no daemon (the error path: nothing listens on the socket)
- *   - `fence-peer` against a fake control socket that answers at once
+ *   - `fence-peer` / `unfence-peer` against a fake control socket that answers at once: with `--socket`,
+ *     and as DRBD runs the handler (its DRBD_* environment, `-c` on the example configuration, whose
+ *     control.socket names the fake socket); `fence-peer` with no daemon listening
  *   - the simulator's stand-ins (scripts/sim/drbdadm, drbdsetup, mount, umount, fuser) against a running
- *     `sim node`
+ *     `sim node` (the C client, dist/sim-client), and the Node fallback (`dist/cli.js sim ...`) for one
  *   - the daemon's start-up to its `ready` log line (first complete observation; READY=1 under systemd),
  *     on a local pair whose simulated DRBD runs already
- * Writes bench/results/cli-startup.json with the machine's load average before and after.
+ * Writes bench/results/cli-startup.json with the machine's load average before and after; each run is
+ * appended, with every median's ratio to the first run's (the baseline) and its excess over `node -e 0`
+ * of the same run (less sensitive to the load of this shared machine).
  *
  *   npx tsx bench/cli-startup.ts [--runs N] [--daemon-runs N] [--label TEXT] [--out FILE]
  */
@@ -208,6 +212,38 @@ async function main(): Promise<void> {
       { DRBD_RESOURCE: 'r0' },
       0,
     );
+    // As DRBD 8.4's drbdadm runs the handler: its environment, the configuration file, no --socket.
+    const config = join(work, 'config.yaml');
+    writeFileSync(
+      config,
+      readFileSync(join(root, 'config', 'drbd-sentinel.yaml'), 'utf8').replace(
+        /^(\s+socket:).*$/m,
+        `$1 ${sock}`,
+      ),
+    );
+    const drbdEnv = {
+      DRBD_RESOURCE: 'r0',
+      DRBD_MINOR: '1',
+      DRBD_CONF: '/etc/drbd.conf',
+      DRBD_PEER_AF: 'ipv4',
+      DRBD_PEER_ADDRESS: '10.0.0.2',
+      DRBD_PEERS: 'bravo',
+    };
+    results['fence-peer (DRBD env, -c config)'] = await measure(
+      [node, cli, 'fence-peer', '-c', config],
+      drbdEnv,
+      4,
+    );
+    results['unfence-peer (DRBD env, -c config)'] = await measure(
+      [node, cli, 'unfence-peer', '-c', config],
+      drbdEnv,
+      0,
+    );
+    results['fence-peer (no daemon)'] = await measure(
+      [node, cli, 'fence-peer', '--socket', join(work, 'none.sock')],
+      drbdEnv,
+      1,
+    );
 
     mkdirSync(simDir, { recursive: true });
     simNode = await startSimNode(simDir);
@@ -221,6 +257,11 @@ async function main(): Promise<void> {
     // Not mounted (the node is Secondary): umount and fuser take their refusal paths, as often in failover.
     results['sim umount (not mounted)'] = await measure([join(simScripts, 'umount'), '/mnt'], env, 32);
     results['sim fuser -m (nothing)'] = await measure([join(simScripts, 'fuser'), '-m', '/mnt'], env, 1);
+    // What every stand-in costs without dist/sim-client (built without a C compiler).
+    results['sim drbdadm role r0 (Node fallback)'] = await measure(
+      [node, cli, 'sim', 'drbdadm', '--', 'role', 'r0'],
+      env,
+    );
     simNode.kill('SIGTERM');
     simNode = null;
 
@@ -229,6 +270,31 @@ async function main(): Promise<void> {
     simNode?.kill('SIGTERM');
     control?.close();
     rmSync(work, { recursive: true, force: true });
+  }
+
+  // Keep earlier runs (e.g. the base commit's) beside this one: the file holds the before/after comparison.
+  let previous: Array<{ readonly results?: Record<string, unknown> }> = [];
+  try {
+    const old = JSON.parse(readFileSync(out, 'utf8')) as { runs?: unknown };
+    previous = Array.isArray(old.runs) ? (old.runs as typeof previous) : [];
+  } catch {
+    // first run
+  }
+  const medianOf = (r: unknown) =>
+    r !== null && typeof r === 'object' && 'medianMs' in r && typeof r.medianMs === 'number'
+      ? r.medianMs
+      : null;
+  const baseline = previous[0]?.results ?? {};
+  const nodeFloor = medianOf(results['node -e 0']);
+  const ratioToBaseline: Record<string, number> = {};
+  const overNodeMs: Record<string, number> = {};
+  for (const [k, v] of Object.entries(results)) {
+    const now = medianOf(v);
+    const before = medianOf(baseline[k]);
+    if (now !== null && before !== null && before > 0)
+      ratioToBaseline[k] = Math.round((now / before) * 1000) / 1000;
+    if (now !== null && nodeFloor !== null && k !== 'node -e 0')
+      overNodeMs[k] = Math.round((now - nodeFloor) * 10) / 10;
   }
 
   const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], {
@@ -245,20 +311,14 @@ async function main(): Promise<void> {
     loadavgAfter: loadavg().map((x) => Math.round(x * 100) / 100),
     runsEach: runs,
     results,
+    ratioToBaseline,
+    overNodeMs,
   };
-  // Keep earlier runs (e.g. the base commit's) beside this one: the file holds the before/after comparison.
-  let previous: unknown[] = [];
-  try {
-    const old = JSON.parse(readFileSync(out, 'utf8')) as { runs?: unknown[] };
-    previous = Array.isArray(old.runs) ? old.runs : [];
-  } catch {
-    // first run
-  }
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify({ runs: [...previous, run] }, null, 2)}\n`);
   for (const [k, v] of Object.entries(results))
     process.stdout.write(
-      `${k.padEnd(30)} ${'skipped' in v ? `skipped: ${v.skipped}` : `median ${v.medianMs} ms  p95 ${v.p95Ms} ms  (n=${v.runs})`}\n`,
+      `${k.padEnd(38)} ${'skipped' in v ? `skipped: ${v.skipped}` : `median ${v.medianMs} ms  p95 ${v.p95Ms} ms  (n=${v.runs})`}\n`,
     );
   process.stdout.write(
     `load average before ${run.loadavgBefore.join(' ')}, after ${run.loadavgAfter.join(' ')}\n`,
