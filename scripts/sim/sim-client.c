@@ -1,5 +1,5 @@
 /*
- * The simulator's fast stand-in client (docs/simulator.md, "The drop-in wrappers"): what
+ * The simulator's fast stand-in client (docs/simulator.md, "Processes and the shell interface"): what
  * `drbd-sentinel sim drbdadm|drbdsetup|mount|umount|fuser -- ARGS` does, without starting Node
  * (a real drbdadm answers in ~10-30 ms; a Node process needs ~0.1 s before its first line of code).
  *
@@ -13,10 +13,17 @@
  *     R = {"stdout":S,"stderr":S,"exitCode":N} is printed as is and N becomes the exit code
  *   - `drbdsetup events2` without --now streams lines until the node closes the connection and then
  *     exits 0, silently, even when the node could not be reached (as the Node client does)
- * Built by scripts/sim/build-client.sh into dist/sim-client.
+ *   - socket errors read as the Node client's "cannot reach the simulated node at DIR: connect|write|read
+ *     ECODE ..."; stdout or stderr gone (the reader of an events2 stream ended): exit 1, as Node's EPIPE
+ *     (with SIGPIPE at its default, as a child of Node or a shell has it, the signal ends us first)
+ *   - an answer line longer than MAX_ANSWER_BYTES is refused (the node's answers are a few KiB)
+ * Built by scripts/sim/build-client.sh into dist/sim-client (-Wall -Wextra -Werror); the unit test
+ * test/unit/sim/fast-client.test.ts also builds it with AddressSanitizer and UBSan.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,19 +33,38 @@
 
 #define EXIT_FAILURE_CLI 1
 #define EXIT_USAGE 2
+#define MAX_ANSWER_BYTES (16u << 20)
 
 typedef struct {
   char *p;
   size_t n, cap;
 } buf_t;
 
+/* All of it, across partial writes; 0, or -1 with errno set. */
+static int write_all(int fd, const char *s, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, s, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    s += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
 static void buf_put(buf_t *b, const char *s, size_t n) {
+  if (n > SIZE_MAX / 4 - b->n) {
+    (void)write_all(2, "sim-client: out of memory\n", 26);
+    exit(EXIT_FAILURE_CLI);
+  }
   if (b->n + n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->n + n + 1) cap *= 2;
     char *p = realloc(b->p, cap);
     if (!p) {
-      perror("sim-client");
+      (void)write_all(2, "sim-client: out of memory\n", 26);
       exit(EXIT_FAILURE_CLI);
     }
     b->p = p;
@@ -51,16 +77,9 @@ static void buf_put(buf_t *b, const char *s, size_t n) {
 
 static void buf_putc(buf_t *b, char c) { buf_put(b, &c, 1); }
 
-static void write_all(int fd, const char *s, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, s, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return;
-    }
-    s += w;
-    n -= (size_t)w;
-  }
+/* stdout/stderr: when the reader has gone there is nobody left to tell; end as Node's EPIPE does. */
+static void out(int fd, const char *s, size_t n) {
+  if (write_all(fd, s, n) < 0) exit(EXIT_FAILURE_CLI);
 }
 
 /* The CLI's way out of a failed command: "drbd-sentinel: MESSAGE" on stderr. */
@@ -71,7 +90,7 @@ static void die(int code, const char *a, const char *b, const char *c) {
   if (b) buf_put(&m, b, strlen(b));
   if (c) buf_put(&m, c, strlen(c));
   buf_putc(&m, '\n');
-  write_all(2, m.p, m.n);
+  (void)write_all(2, m.p, m.n);
   exit(code);
 }
 
@@ -225,7 +244,7 @@ static void lit(rd_t *r, const char *w) {
 static void number(rd_t *r, double *out) {
   char tmp[64];
   size_t n = 0;
-  while (r->p + n < r->end && n < sizeof tmp - 1 && strchr("+-0123456789.eE", r->p[n])) n++;
+  while (r->p + n < r->end && n < sizeof tmp - 1 && r->p[n] != '\0' && strchr("+-0123456789.eE", r->p[n])) n++;
   if (n == 0) {
     r->bad = 1;
     return;
@@ -403,9 +422,30 @@ static void emit(rd_t at, int streaming) {
   }
   object(&at, result_member, &res);
   if (streaming && !res.has_exit) exit(0);
-  if (res.out.n) write_all(1, res.out.p, res.out.n);
-  if (res.err.n) write_all(2, res.err.p, res.err.n);
-  exit((int)res.exit_code);
+  if (res.out.n) out(1, res.out.p, res.out.n);
+  if (res.err.n) out(2, res.err.p, res.err.n);
+  /* Node refuses a non-integer process.exitCode; converting one to int would be undefined behaviour. */
+  double c = res.exit_code;
+  if (!isfinite(c) || c < INT32_MIN || c > INT32_MAX || (double)(int)c != c)
+    die(EXIT_FAILURE_CLI, "internal error: the simulated node answered a bad exit code", NULL, NULL);
+  exit((int)c);
+}
+
+/* The Node client's text for a socket error: "cannot reach the simulated node at DIR: SYSCALL ECODE[ PATH]". */
+static void unreachable(const char *dir, const char *syscall, int e, const char *path) {
+  const char *name = strerrorname_np(e);
+  buf_t m = {0};
+  buf_put(&m, "cannot reach the simulated node at ", 35);
+  buf_put(&m, dir, strlen(dir));
+  buf_put(&m, ": ", 2);
+  buf_put(&m, syscall, strlen(syscall));
+  buf_putc(&m, ' ');
+  buf_put(&m, name ? name : "EIO", strlen(name ? name : "EIO"));
+  if (path) {
+    buf_putc(&m, ' ');
+    buf_put(&m, path, strlen(path));
+  }
+  die(EXIT_FAILURE_CLI, m.p, NULL, NULL);
 }
 
 /* path.posix.normalize(dir + "/ctl.sock"), as the Node client's join(dir, 'ctl.sock'). */
@@ -452,7 +492,7 @@ static char *socket_path(const char *dir) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    write_all(2, "usage: sim-client drbdadm|drbdsetup|mount|umount|fuser [ARGS...]\n", 65);
+    (void)write_all(2, "usage: sim-client drbdadm|drbdsetup|mount|umount|fuser [ARGS...]\n", 65);
     return EXIT_USAGE;
   }
   const char *op = argv[1];
@@ -486,28 +526,38 @@ int main(int argc, char **argv) {
   strncpy(sa.sun_path, path, sizeof sa.sun_path - 1);
   if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
     if (streaming) return 0;
-    const char *name = strerrorname_np(errno);
-    buf_t m = {0};
-    buf_put(&m, "cannot reach the simulated node at ", 35);
-    buf_put(&m, dir, strlen(dir));
-    buf_put(&m, ": connect ", 10);
-    buf_put(&m, name ? name : "EIO", strlen(name ? name : "EIO"));
-    buf_putc(&m, ' ');
-    die(EXIT_FAILURE_CLI, m.p, path, NULL);
+    unreachable(dir, "connect", errno, path);
   }
-  write_all(fd, req.p, req.n);
+  /* send(MSG_NOSIGNAL): a node that went away is an error to report, not a SIGPIPE */
+  for (size_t sent = 0; sent < req.n;) {
+    ssize_t w = send(fd, req.p + sent, req.n - sent, MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) {
+      if (streaming) return 0;
+      unreachable(dir, "write", errno, NULL);
+    }
+    sent += (size_t)w;
+  }
 
   buf_t in = {0};
+  size_t scanned = 0; /* bytes of `in` known to hold no newline */
   char chunk[65536];
   for (;;) {
     ssize_t got = read(fd, chunk, sizeof chunk);
     if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;
+    if (got < 0) {
+      if (streaming) return 0;
+      unreachable(dir, "read", errno, NULL);
+    }
+    if (got == 0) break;
     buf_put(&in, chunk, (size_t)got);
     size_t start = 0;
     for (;;) {
-      char *nl = memchr(in.p + start, '\n', in.n - start);
-      if (!nl) break;
+      char *nl = memchr(in.p + scanned, '\n', in.n - scanned);
+      if (!nl) {
+        scanned = in.n;
+        break;
+      }
       size_t len = (size_t)(nl - (in.p + start));
       answer_t a = {0};
       int ok = parse_answer(in.p + start, len, &a);
@@ -518,12 +568,18 @@ int main(int argc, char **argv) {
       if (a.has_line) {
         if (streaming) {
           buf_putc(&a.line, '\n');
-          write_all(1, a.line.p, a.line.n);
+          out(1, a.line.p, a.line.n);
         }
       } else if (a.has_error) {
         if (streaming) return 0;
         if (!a.error.n) return EXIT_FAILURE_CLI; /* the CLI prints no empty message */
-        die(EXIT_FAILURE_CLI, a.error.p, NULL, NULL);
+        /* by length: the message may hold a NUL (\u0000), which Node prints too */
+        buf_t m = {0};
+        buf_put(&m, "drbd-sentinel: ", 15);
+        buf_put(&m, a.error.p, a.error.n);
+        buf_putc(&m, '\n');
+        (void)write_all(2, m.p, m.n);
+        return EXIT_FAILURE_CLI;
       } else if (a.has_result) {
         emit(a.result, streaming);
       } else {
@@ -533,9 +589,15 @@ int main(int argc, char **argv) {
       free(a.line.p);
       free(a.error.p);
       start += len + 1;
+      scanned = start;
     }
     memmove(in.p, in.p + start, in.n - start);
     in.n -= start;
+    scanned -= start;
+    if (in.n > MAX_ANSWER_BYTES) {
+      if (streaming) return 0;
+      die(EXIT_FAILURE_CLI, "bad answer from the simulated node (a line longer than 16 MiB)", NULL, NULL);
+    }
   }
   if (streaming) return 0;
   die(EXIT_FAILURE_CLI, "the simulated node closed the connection", NULL, NULL);
