@@ -15,7 +15,12 @@
  * appended, with every median's ratio to the first run's (the baseline) and its excess over `node -e 0`
  * of the same run (less sensitive to the load of this shared machine).
  *
- *   npx tsx bench/cli-startup.ts [--runs N] [--daemon-runs N] [--label TEXT] [--out FILE]
+ *   npx tsx bench/cli-startup.ts [--runs N] [--daemon-runs N] [--label TEXT] [--out FILE] [--baseline DIR]
+ *
+ * --baseline DIR: a built checkout of an earlier commit (DIR/dist/cli.js, DIR/scripts/sim), measured in the
+ * same run: each `dist/cli.js` case alternates between the two, sample by sample, so both see the same
+ * load; the daemon's start-up is measured on DIR too. Results under `baseline`, ratios in
+ * `ratioToInterleavedBaseline` (--baseline-label TEXT names it).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -35,6 +40,9 @@ const daemonRuns = Number(arg('--daemon-runs', '10'));
 const label = arg('--label', '');
 const out = arg('--out', join(root, 'bench', 'results', 'cli-startup.json'));
 const cli = join(root, 'dist', 'cli.js');
+const baselineDir = arg('--baseline', '');
+const baselineCli = baselineDir ? join(resolve(baselineDir), 'dist', 'cli.js') : null;
+const baselineScripts = join(resolve(baselineDir || '.'), 'scripts', 'sim');
 const simScripts = join(root, 'scripts', 'sim');
 
 interface Stats {
@@ -81,6 +89,31 @@ async function measure(argv: readonly string[], env: NodeJS.ProcessEnv = {}, exp
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) samples.push(await timeOnce(argv, env, expectCode));
   return stats(samples);
+}
+
+type Result = Stats | { readonly skipped: string };
+const results: Record<string, Result> = {};
+const baselineResults: Record<string, Result> = {};
+
+/** Measures one case into `results`; a `dist/cli.js` case also on the baseline, interleaved. */
+async function record(key: string, argv: readonly string[], env: NodeJS.ProcessEnv = {}, expectCode = 0) {
+  const stand = `${simScripts}/`;
+  if (baselineCli === null || !argv.some((a) => a === cli || a.startsWith(stand))) {
+    results[key] = await measure(argv, env, expectCode);
+    return;
+  }
+  const other = argv.map((a) =>
+    a === cli ? baselineCli : a.startsWith(stand) ? join(baselineScripts, a.slice(stand.length)) : a,
+  );
+  await timeOnce(argv, env, expectCode);
+  await timeOnce(other, env, expectCode);
+  const [mine, theirs]: [number[], number[]] = [[], []];
+  for (let i = 0; i < runs; i++) {
+    mine.push(await timeOnce(argv, env, expectCode));
+    theirs.push(await timeOnce(other, env, expectCode));
+  }
+  results[key] = stats(mine);
+  baselineResults[key] = stats(theirs);
 }
 
 /** A control socket that answers every request line at once, as a daemon that outdated the peer would. */
@@ -145,14 +178,14 @@ async function startSimNode(dir: string): Promise<ChildProcess> {
 }
 
 /** Spawn of `run` to its `ready` log line, the simulated DRBD of both nodes already running. */
-async function daemonReady(dir: string): Promise<Stats | { readonly skipped: string }> {
+async function daemonReady(dir: string, cliPath: string, scripts: string): Promise<Result> {
   let readyAt: number | null = null;
   const base = 30_000 + (process.pid % 20_000);
   const pair = new LocalPair({
     dir,
     hosts: [localHost('alpha', ['127.0.0.2', '127.0.1.2']), localHost('bravo', ['127.0.0.3', '127.0.1.3'])],
-    cliPath: cli,
-    simScripts,
+    cliPath,
+    simScripts: scripts,
     heartbeatPort: base,
     replicationPort: base + 1,
     onLine: (node, proc, line) => {
@@ -187,27 +220,24 @@ async function main(): Promise<void> {
   if (!existsSync(cli)) throw new Error('dist/cli.js is missing: run npm run build first');
   const work = mkdtempSync(join(tmpdir(), 'drbd-sentinel-bench-cli-'));
   const loadBefore = loadavg();
-  const results: Record<string, Stats | { readonly skipped: string }> = {};
   const node = process.execPath;
   const simDir = join(work, 'sim');
   let simNode: ChildProcess | null = null;
   let control: net.Server | null = null;
   try {
-    results['node -e 0'] = await measure([node, '-e', '0']);
-    results['--version'] = await measure([node, cli, '--version']);
-    results['status (no daemon)'] = await measure(
-      [node, cli, 'status', '--socket', join(work, 'none.sock')],
-      {},
-      1,
-    );
+    await record('node -e 0', [node, '-e', '0']);
+    await record('--version', [node, cli, '--version']);
+    await record('status (no daemon)', [node, cli, 'status', '--socket', join(work, 'none.sock')], {}, 1);
     const sock = join(work, 'control.sock');
     control = await fakeControlSocket(sock);
-    results['fence-peer (fake socket)'] = await measure(
+    await record(
+      'fence-peer (fake socket)',
       [node, cli, 'fence-peer', '--socket', sock],
       { DRBD_RESOURCE: 'r0' },
       4,
     );
-    results['unfence-peer (fake socket)'] = await measure(
+    await record(
+      'unfence-peer (fake socket)',
       [node, cli, 'unfence-peer', '--socket', sock],
       { DRBD_RESOURCE: 'r0' },
       0,
@@ -229,17 +259,10 @@ async function main(): Promise<void> {
       DRBD_PEER_ADDRESS: '10.0.0.2',
       DRBD_PEERS: 'bravo',
     };
-    results['fence-peer (DRBD env, -c config)'] = await measure(
-      [node, cli, 'fence-peer', '-c', config],
-      drbdEnv,
-      4,
-    );
-    results['unfence-peer (DRBD env, -c config)'] = await measure(
-      [node, cli, 'unfence-peer', '-c', config],
-      drbdEnv,
-      0,
-    );
-    results['fence-peer (no daemon)'] = await measure(
+    await record('fence-peer (DRBD env, -c config)', [node, cli, 'fence-peer', '-c', config], drbdEnv, 4);
+    await record('unfence-peer (DRBD env, -c config)', [node, cli, 'unfence-peer', '-c', config], drbdEnv, 0);
+    await record(
+      'fence-peer (no daemon)',
       [node, cli, 'fence-peer', '--socket', join(work, 'none.sock')],
       drbdEnv,
       1,
@@ -248,24 +271,32 @@ async function main(): Promise<void> {
     mkdirSync(simDir, { recursive: true });
     simNode = await startSimNode(simDir);
     const env = { DRBD_SIM_DIR: simDir };
-    results['sim drbdadm role r0'] = await measure([join(simScripts, 'drbdadm'), 'role', 'r0'], env);
-    results['sim drbdadm dstate r0'] = await measure([join(simScripts, 'drbdadm'), 'dstate', 'r0'], env);
-    results['sim drbdsetup events2 --now'] = await measure(
+    await record('sim drbdadm role r0', [join(simScripts, 'drbdadm'), 'role', 'r0'], env);
+    await record('sim drbdadm dstate r0', [join(simScripts, 'drbdadm'), 'dstate', 'r0'], env);
+    await record(
+      'sim drbdsetup events2 --now',
       [join(simScripts, 'drbdsetup'), 'events2', '--now', 'r0'],
       env,
     );
     // Not mounted (the node is Secondary): umount and fuser take their refusal paths, as often in failover.
-    results['sim umount (not mounted)'] = await measure([join(simScripts, 'umount'), '/mnt'], env, 32);
-    results['sim fuser -m (nothing)'] = await measure([join(simScripts, 'fuser'), '-m', '/mnt'], env, 1);
+    await record('sim umount (not mounted)', [join(simScripts, 'umount'), '/mnt'], env, 32);
+    await record('sim fuser -m (nothing)', [join(simScripts, 'fuser'), '-m', '/mnt'], env, 1);
     // What every stand-in costs without dist/sim-client (built without a C compiler).
-    results['sim drbdadm role r0 (Node fallback)'] = await measure(
+    await record(
+      'sim drbdadm role r0 (Node fallback)',
       [node, cli, 'sim', 'drbdadm', '--', 'role', 'r0'],
       env,
     );
     simNode.kill('SIGTERM');
     simNode = null;
 
-    results['daemon start-up to ready'] = await daemonReady(join(work, 'pair'));
+    results['daemon start-up to ready'] = await daemonReady(join(work, 'pair'), cli, simScripts);
+    if (baselineCli !== null)
+      baselineResults['daemon start-up to ready'] = await daemonReady(
+        join(work, 'pair-baseline'),
+        baselineCli,
+        baselineScripts,
+      );
   } finally {
     simNode?.kill('SIGTERM');
     control?.close();
@@ -313,12 +344,35 @@ async function main(): Promise<void> {
     results,
     ratioToBaseline,
     overNodeMs,
+    ...(baselineCli === null
+      ? {}
+      : {
+          baseline: {
+            dir: baselineDir,
+            label: arg('--baseline-label', ''),
+            results: baselineResults,
+          },
+          ratioToInterleavedBaseline: Object.fromEntries(
+            Object.entries(results).flatMap(([k, v]) => {
+              const [now, before] = [medianOf(v), medianOf(baselineResults[k])];
+              return now !== null && before !== null && before > 0
+                ? [[k, Math.round((now / before) * 1000) / 1000]]
+                : [];
+            }),
+          ),
+        }),
   };
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify({ runs: [...previous, run] }, null, 2)}\n`);
+  const line = (v: Result | undefined) =>
+    v === undefined
+      ? ''
+      : 'skipped' in v
+        ? `skipped: ${v.skipped}`
+        : `median ${v.medianMs} ms  p95 ${v.p95Ms} ms`;
   for (const [k, v] of Object.entries(results))
     process.stdout.write(
-      `${k.padEnd(38)} ${'skipped' in v ? `skipped: ${v.skipped}` : `median ${v.medianMs} ms  p95 ${v.p95Ms} ms  (n=${v.runs})`}\n`,
+      `${k.padEnd(38)} ${line(v)}${k in baselineResults ? `   baseline ${line(baselineResults[k])}` : ''}\n`,
     );
   process.stdout.write(
     `load average before ${run.loadavgBefore.join(' ')}, after ${run.loadavgAfter.join(' ')}\n`,
