@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { parseDurationMs } from '../common/duration.js';
 import { EXIT } from '../common/errors.js';
-import { controlRequest, resolveControlSocket, type ControlCommandOptions } from '../control/index.js';
+// The modules, not control/index.js: DRBD runs this handler with I/O possibly frozen, so it loads only the
+// client side of the socket.
+import { resolveControlSocket, type ControlCommandOptions } from '../control/cli-support.js';
+import { controlRequest } from '../control/client.js';
 import type { FenceControlCall } from '../fencing/fence-peer-client.js';
 import { fencePeerViaDaemon, unfencePeerViaDaemon } from '../fencing/fence-peer-client.js';
 import { parseDrbdHandlerEnv } from '../fencing/drbd-handler-env.js';

@@ -7,7 +7,6 @@ import type { Command } from 'commander';
 import { EXIT } from '../common/errors.js';
 import { controlRequest } from '../sim/process/control-client.js';
 import type { ControlRequest } from '../sim/process/control-protocol.js';
-import { runSimNodeProcess } from '../sim/process/node-server.js';
 import type { FencingPolicy, SimCommandResult } from '../sim/types.js';
 import { CliExit, usageError } from './program-exit.js';
 
@@ -93,6 +92,8 @@ export function registerSimCommand(program: Command): void {
         throw usageError(`bad --fencing ${fencing}`);
       const init = String(o.init);
       if (init !== 'uptodate' && init !== 'new') throw usageError(`bad --init ${init}`);
+      // Imported here: the drbdadm/drbdsetup/mount stand-ins need the control client, not the model.
+      const { runSimNodeProcess } = await import('../sim/process/node-server.js');
       await runSimNodeProcess({
         dir: String(o.dir),
         name: String(o.name),

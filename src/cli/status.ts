@@ -1,10 +1,7 @@
 import type { Command } from 'commander';
-import {
-  callDaemon,
-  renderStatus,
-  resolveControlSocket,
-  type ControlCommandOptions,
-} from '../control/index.js';
+// The modules, not control/index.js: the daemon's side of the socket is not loaded for a status.
+import { callDaemon, resolveControlSocket, type ControlCommandOptions } from '../control/cli-support.js';
+import { renderStatus } from '../control/render-status.js';
 
 /** `drbd-sentinel status [--json] [--socket PATH]`: what the local daemon sees. */
 export function registerStatusCommand(program: Command): void {

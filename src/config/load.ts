@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { err, ok, type Result } from '../common/result.js';
 import { knownKeysAt } from './json-schema.js';
 import { makeLocator, valueAt, type Locator } from './locate.js';
-import { readRegularFile } from './read-file.js';
+import { MAX_CONFIG_BYTES, readRegularFile } from './read-file.js';
 import { formatKeyPath, sortProblems, type ConfigProblem, type KeyPath } from './problem.js';
 import { crossSectionFindings } from './rules.js';
 import { DEFAULT_SECRET_FILE, SentinelConfigSchema, type SentinelConfig } from './schema.js';
@@ -33,11 +33,7 @@ export interface ParseOptions {
   readonly secretFileCheck?: boolean;
 }
 
-/**
- * Refuse absurdly large files: a configuration is a few KiB; a megabyte is the wrong file. Documented in
- * docs/configuration.md.
- */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
+export { MAX_CONFIG_BYTES };
 
 /** Deeper than this is not a configuration (the real one nests 4 levels): refused before the schema walks it. */
 export const MAX_CONFIG_DEPTH = 32;

@@ -1,6 +1,13 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { err, ok, type Result } from '../common/result.js';
 
+/**
+ * Refuse absurdly large files: a configuration is a few KiB; a megabyte is the wrong file. Documented in
+ * docs/configuration.md. Here rather than in load.ts so that the CLI can read control.socket without the
+ * schema.
+ */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
 /** Why a file was not read: a stable reason code (for logs and tests) and a sentence for the operator. */
 export interface ReadFileRefusal {
   readonly reason: 'not-found' | 'permission' | 'not-regular' | 'too-large' | 'io-error';

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { formatDurationMs } from '../common/duration.js';
 import { NOTIFY_EVENTS, type NotifyEventName } from '../common/notify-events.js';
+import { RESOURCE_NAME_RE } from './resource-name.js';
 import {
   absolutePath,
   commandLine,
@@ -37,9 +38,7 @@ const nodeName = z
     'must be a host name as `uname -n` prints it: letters, digits, ".", "-", "_" (at most 64)',
   );
 
-// DRBD refuses empty names, "/", spaces and control characters, and drbdadm reserves "all".
-// A conservative set keeps names safe in file names, journal lines and environment variables.
-export const RESOURCE_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,62}$/;
+export { RESOURCE_NAME_RE };
 const resourceName = z
   .string({ error: (iss) => `expected a DRBD resource name, got ${describeInput(iss.input)}` })
   .regex(

@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { EXIT } from '../common/errors.js';
 import { CliExit } from '../common/cli-exit.js';
-import { MAX_CONFIG_BYTES, readRegularFile } from '../config/index.js';
+import { MAX_CONFIG_BYTES, readRegularFile } from '../config/read-file.js';
 import { controlRequest, type ControlClientError } from './client.js';
 import {
   DEFAULT_CONTROL_SOCKET,

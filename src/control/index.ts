@@ -7,7 +7,6 @@ export {
   formatResponseLine,
   MAX_REQUEST_BYTES,
   MAX_RESPONSE_BYTES,
-  parseRequestLine,
   parseResponseLine,
   type ControlErrorBody,
   type ControlOp,
@@ -21,6 +20,7 @@ export {
   type RequestOf,
   type StepReport,
 } from './protocol.js';
+export { parseRequestLine, type ParsedRequest } from './request-schema.js';
 export {
   handleControlRequest,
   startControlServer,

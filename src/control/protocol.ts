@@ -1,14 +1,15 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { err, ok, type Result } from '../common/result.js';
-import { NOTIFY_EVENTS } from '../common/notify-events.js';
 import type { DeliveryReport } from '../notify/delivery.js';
+import type { requestSchema } from './request-schema.js';
 import type { StatusSnapshot } from './status-snapshot.js';
 
 /**
  * The local control protocol: newline-delimited JSON over a unix stream socket, one request line answered by
  * one response line, several per connection allowed. Requests carry `v` (protocol version, default 1) and an
  * optional `id` echoed in the response; both may be omitted, so a DRBD handler can send just
- * `{"op":"fence-peer","resource":"r0"}`.
+ * `{"op":"fence-peer","resource":"r0"}`. The request schema (zod) is in request-schema.ts: only the
+ * daemon's side parses requests, and the CLI's side should not load zod.
  */
 export const CONTROL_PROTOCOL_VERSION = 1;
 
@@ -19,24 +20,6 @@ export const DEFAULT_CONTROL_SOCKET = '/run/drbd-sentinel/control.sock';
 export const MAX_REQUEST_BYTES = 64 * 1024;
 /** Longest response line the client accepts (a status of many resources stays far below). */
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
-
-const resourceName = z.string().min(1).max(256);
-const nodeName = z.string().min(1).max(256);
-const id = z.union([z.string().max(128), z.number(), z.null()]).optional();
-
-const requestSchema = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('status') }),
-  z.object({
-    op: z.literal('switchover'),
-    resource: resourceName.nullable().optional(),
-    to: nodeName.nullable().optional(),
-  }),
-  z.object({ op: z.literal('standby'), on: z.boolean() }),
-  z.object({ op: z.literal('maintenance'), on: z.boolean() }),
-  z.object({ op: z.literal('fence-peer'), resource: resourceName }),
-  z.object({ op: z.literal('unfence-peer'), resource: resourceName }),
-  z.object({ op: z.literal('notify-test'), event: z.enum(NOTIFY_EVENTS) }),
-]);
 
 /** One control request (without the envelope). */
 export type ControlRequest = z.infer<typeof requestSchema>;
@@ -92,49 +75,6 @@ export interface ControlErrorBody {
 export type ControlResponse =
   | { readonly v: number; readonly id: RequestId; readonly ok: true; readonly result: unknown }
   | { readonly v: number; readonly id: RequestId; readonly ok: false; readonly error: ControlErrorBody };
-
-/** A parsed request line: the request with its id, or an error to send back (with the id when readable). */
-export type ParsedRequest = Result<
-  { readonly id: RequestId; readonly request: ControlRequest },
-  { readonly id: RequestId; readonly error: ControlErrorBody }
->;
-
-/** Parses one request line (pure, total: never throws). */
-export function parseRequestLine(line: string): ParsedRequest {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(line);
-  } catch {
-    return err({ id: null, error: { code: 'E_CONTROL', message: 'request is not valid JSON' } });
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    return err({ id: null, error: { code: 'E_CONTROL', message: 'request must be a JSON object' } });
-  const envelope = raw as Record<string, unknown>;
-  const parsedId = id.safeParse(envelope.id);
-  const reqId: RequestId = parsedId.success ? (parsedId.data ?? null) : null;
-  if (!parsedId.success)
-    return err({ id: null, error: { code: 'E_CONTROL', message: 'id must be a string, number or null' } });
-  const v = envelope.v ?? CONTROL_PROTOCOL_VERSION;
-  if (v !== CONTROL_PROTOCOL_VERSION)
-    return err({
-      id: reqId,
-      error: {
-        code: 'E_CONTROL',
-        message: `unsupported protocol version ${JSON.stringify(v)}: this daemon speaks ${CONTROL_PROTOCOL_VERSION}`,
-      },
-    });
-  const { v: _v, id: _id, ...rest } = envelope;
-  const parsed = requestSchema.safeParse(rest);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-    return err({
-      id: reqId,
-      error: { code: 'E_CONTROL', message: `invalid request: ${where}${issue?.message ?? 'unknown'}` },
-    });
-  }
-  return ok({ id: reqId, request: parsed.data });
-}
 
 /** Serializes a request with its envelope (pure). */
 export function formatRequestLine(request: ControlRequest, requestId: RequestId): string {

@@ -8,7 +8,6 @@ import {
   CONTROL_PROTOCOL_VERSION,
   formatResponseLine,
   MAX_REQUEST_BYTES,
-  parseRequestLine,
   type ControlErrorBody,
   type ControlOp,
   type ControlRequest,
@@ -17,6 +16,7 @@ import {
   type RequestId,
   type RequestOf,
 } from './protocol.js';
+import { parseRequestLine } from './request-schema.js';
 
 /** What a handler answers: the operation's result, or a coded refusal shown to the operator. */
 export type HandlerOutcome<T> = Result<T, ControlErrorBody>;

@@ -10,7 +10,7 @@
 import { isIP } from 'node:net';
 import type { Result } from '../common/result.js';
 import { err, ok } from '../common/result.js';
-import { RESOURCE_NAME_RE } from '../config/schema.js';
+import { RESOURCE_NAME_RE } from '../config/resource-name.js';
 
 export interface DrbdHandlerEnv {
   readonly resource: string;
