@@ -6,14 +6,17 @@
  * full plan (every action with its arguments, notifications with their message) and every reason code.
  */
 import { z } from 'zod';
-import { CONNECTION_STATES, DISK_STATES, ROLES, type DrbdDeviceState } from '../../src/drbd/types.js';
+import { CONNECTION_STATES, DISK_STATES, ROLES } from '../../src/drbd/types.js';
+import type { DrbdDeviceView } from '../../src/drbd/view.js';
 import type { NodeReport, ResourceReport } from '../../src/membership/node-report.js';
 import {
+  decide,
   DEFAULT_POLICY,
   FENCING_POLICIES,
   INITIAL_FENCE,
   isReasonCode,
   type Action,
+  type DecideOutput,
   type ActionKind,
   type ActionResultObservation,
   type EngineMemory,
@@ -92,10 +95,23 @@ const drbdSpec = z
     syncPercent: nullableNumber,
     syncEtaSeconds: nullableNumber,
     suspended: z.boolean(),
+    /** The daemon's observation carries the DRBD view (journals have it); the engine reads `splitBrain` of the resource. */
+    splitBrain: z
+      .union([
+        z.object({ kind: z.literal('helper'), atIso: z.string().nullable() }).strict(),
+        z
+          .object({
+            kind: z.literal('standalone-after-connect'),
+            from: z.string(),
+            atIso: z.string().nullable(),
+          })
+          .strict(),
+      ])
+      .nullable(),
   })
   .partial()
   .strict();
-covers<DrbdDeviceState, z.infer<typeof drbdSpec>>(true);
+covers<DrbdDeviceView, z.infer<typeof drbdSpec>>(true);
 
 const resourceSpec = z
   .object({
@@ -327,9 +343,31 @@ export function parseGoldenSpec(value: unknown, file: string): GoldenSpec {
   throw new Error(`${file}: not a valid golden case:\n  ${lines.join('\n  ')}`);
 }
 
-/** The plan as the expected-plan field holds it (plain data, comparable with toEqual). */
-export function planOf(plan: readonly Action[]): Action[] {
-  return plan.map((a) => ({ ...a }));
+/**
+ * Runs a case: what the engine decides (plan, reason, every resource's reason) next to what the case expects,
+ * ready for `toEqual`. Used by golden.test.ts and by the journal converter's test.
+ */
+export function judge(spec: GoldenSpec): {
+  actual: { plan: Action[]; reason: string; resources: Record<string, string> };
+  expected: { plan: unknown[]; reason: string; resources: Record<string, string> };
+  out: DecideOutput;
+  inputs: ReturnType<typeof goldenInputs>;
+} {
+  const inputs = goldenInputs(spec);
+  const out = decide(inputs.observation, inputs.memory, inputs.policy);
+  const d = out.decision;
+  const resources = Object.fromEntries(d.resources.map((r) => [r.resource, r.reason]));
+  return {
+    actual: { plan: d.plan.map((a) => ({ ...a })), reason: d.reason, resources },
+    expected: {
+      plan: spec.expect.plan,
+      reason: spec.expect.reason,
+      resources:
+        spec.expect.resources ?? Object.fromEntries(d.resources.map((r) => [r.resource, spec.expect.reason])),
+    },
+    out,
+    inputs,
+  };
 }
 
 /** Builds the engine inputs of a golden spec. */
