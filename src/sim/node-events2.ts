@@ -3,24 +3,10 @@
  * on every visible state change, helper calls), and the kernel-log and history listeners.
  * One layer of SimNode (node.ts); the state lives in node-base.ts.
  */
-import type { ConnectionState } from '../drbd/types.js';
-import { LINKED_CONNECTION_STATES } from '../drbd/types.js';
+import { events2ConnectionOf, events2ReplicationOf } from '../drbd/state-names.js';
 import type { Events2Record, Field } from './events2-format.js';
 import { derivedFlags, sanitizeDiskStates } from './state-rules.js';
 import { SimNodeBase, type Visible, type NodeHistoryEvent } from './node-base.js';
-
-/** Events2 connection names for 8.4 connection states (8.4's WFConnection is "Connecting"). */
-function events2Connection(cs: ConnectionState): string {
-  if (cs === 'WFConnection') return 'Connecting';
-  if (cs === 'WFReportParams' || LINKED_CONNECTION_STATES.has(cs)) return 'Connected';
-  return cs;
-}
-
-function events2Replication(cs: ConnectionState): string {
-  if (cs === 'Connected') return 'Established';
-  if (LINKED_CONNECTION_STATES.has(cs)) return cs;
-  return 'Off';
-}
 
 export abstract class SimNodeEvents2 extends SimNodeBase {
   /** Subscribes to events2 records as they happen (a running `drbdsetup events2`). */
@@ -85,7 +71,7 @@ export abstract class SimNodeEvents2 extends SimNodeBase {
   }
   protected connectionFields(): Field[] {
     return [
-      ['connection', events2Connection(this.cstate)],
+      ['connection', events2ConnectionOf(this.cstate)],
       ['role', this.linked ? this.peerRole : 'Unknown'],
     ];
   }
@@ -94,7 +80,7 @@ export abstract class SimNodeEvents2 extends SimNodeBase {
   }
   protected peerDeviceFields(): Field[] {
     return [
-      ['replication', events2Replication(this.cstate)],
+      ['replication', events2ReplicationOf(this.cstate)],
       ['peer-disk', this.peerDisk],
     ];
   }
