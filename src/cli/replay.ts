@@ -40,7 +40,7 @@ export function registerReplayCommand(
       'after',
       `
 Works offline: needs only the file, no daemon, no DRBD. A field incident's journal becomes a golden case:
-copy the entry's observation, memory and policy into a test.
+scripts/journal-to-golden.ts (in a checkout) writes an entry as a test case (docs/testing.md).
 Lines that are not journal entries are counted and skipped (the first ones listed); a file in which no line is
 an entry is refused: "not a decision journal". Only regular files are read (streamed, any size).
 Exit codes: 0 every decision agrees, 1 some differ or could not be recomputed, or not a decision journal,

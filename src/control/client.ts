@@ -9,6 +9,7 @@ import {
   type ControlResults,
   type RequestOf,
 } from './protocol.js';
+import { LineSplitter } from '../common/line-splitter.js';
 
 /** Why a control request did not produce a result. */
 export type ControlClientError =
@@ -40,7 +41,7 @@ export function controlRequest<K extends ControlOp>(
   const requestId = randomUUID();
   return new Promise((resolve) => {
     let settled = false;
-    let buffer = '';
+    const lines = new LineSplitter();
     let socket = connect(socketPath);
     let connected = false;
     let retryDelayMs = 5;
@@ -94,14 +95,14 @@ export function controlRequest<K extends ControlOp>(
         );
     };
     const onData = (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      const nl = buffer.indexOf('\n');
-      if (nl < 0) {
-        if (buffer.length > MAX_RESPONSE_BYTES)
+      lines.push(chunk);
+      const line = lines.next();
+      if (line === null) {
+        if (lines.bufferedBytes > MAX_RESPONSE_BYTES)
           finish(err({ kind: 'protocol', message: 'response too large' }));
         return;
       }
-      const parsed = parseResponseLine(buffer.slice(0, nl));
+      const parsed = parseResponseLine(line);
       if (!parsed.ok) return finish(err({ kind: 'protocol', message: parsed.error }));
       const response = parsed.value;
       if (response.id !== requestId && response.id !== null)

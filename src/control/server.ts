@@ -16,6 +16,7 @@ import {
   type RequestId,
   type RequestOf,
 } from './protocol.js';
+import { LineSplitter } from '../common/line-splitter.js';
 import { parseRequestLine } from './request-schema.js';
 
 /** What a handler answers: the operation's result, or a coded refusal shown to the operator. */
@@ -175,7 +176,7 @@ export async function startControlServer(
     socket.setTimeout(options.idleTimeoutMs ?? 60_000, () => {
       if (pending === 0) socket.destroy();
     });
-    let buffer = Buffer.alloc(0);
+    const lines = new LineSplitter();
     let chain: Promise<void> = Promise.resolve();
     let pending = 0;
     let closing = false;
@@ -188,7 +189,7 @@ export async function startControlServer(
       closing = true;
       clearTimeout(lineTimer);
       log?.warn({ code: 'E_CONTROL', reason }, `control request refused: ${message}`);
-      buffer = Buffer.alloc(0);
+      lines.clear();
       socket.pause();
       void chain.then(() => {
         reply({ v: CONTROL_PROTOCOL_VERSION, id: null, ok: false, error: { code: 'E_CONTROL', message } });
@@ -211,17 +212,16 @@ export async function startControlServer(
     socket.on('close', () => clearTimeout(lineTimer));
     socket.on('data', (chunk: Buffer) => {
       if (closing) return;
-      if (buffer.length === 0 && lineTimer === undefined) armLineTimer();
-      buffer = Buffer.concat([buffer, chunk]);
+      if (lines.bufferedBytes === 0 && lineTimer === undefined) armLineTimer();
+      lines.push(chunk);
       for (;;) {
-        const nl = buffer.indexOf(0x0a);
-        if (nl < 0) break;
-        if (nl > maxBytes) return refuse('request-too-large', `request longer than ${maxBytes} bytes`);
-        const line = buffer.subarray(0, nl).toString('utf8').trim();
-        buffer = buffer.subarray(nl + 1);
+        const bytes = lines.nextLineBytes();
+        if (bytes === null) break;
+        if (bytes > maxBytes) return refuse('request-too-large', `request longer than ${maxBytes} bytes`);
+        const line = (lines.next() ?? '').trim();
         clearTimeout(lineTimer);
         lineTimer = undefined;
-        if (buffer.length > 0) armLineTimer();
+        if (lines.bufferedBytes > 0) armLineTimer();
         if (line.length === 0) continue;
         const parsed = parseRequestLine(line);
         pending++;
@@ -242,7 +242,8 @@ export async function startControlServer(
         });
       }
       // SAFETY: none; resource bound. An endless line would grow memory without limit: answer and hang up.
-      if (buffer.length > maxBytes) refuse('request-too-large', `request longer than ${maxBytes} bytes`);
+      if (lines.bufferedBytes > maxBytes)
+        refuse('request-too-large', `request longer than ${maxBytes} bytes`);
     });
   });
 

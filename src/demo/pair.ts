@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { runCommand, type CommandOutcome } from '../common/exec.js';
 import { controlRequest } from '../control/index.js';
 import type { StatusSnapshot } from '../control/index.js';
+import { LineSplitter, pushLines } from '../common/line-splitter.js';
 
 /** Where a node's processes run: this machine, or a network namespace. */
 export interface PairHost {
@@ -197,17 +198,11 @@ log: { level: info }
     const child = host.spawn(argv, { env: this.env(i), stdio: ['ignore', 'pipe', 'pipe'] });
     const key = `${host.name}:${kind}`;
     this.procs.set(key, child);
-    let buf = '';
+    const lines = new LineSplitter();
     const log = createWriteStream(join(this.paths[i].root, `${kind}.log`), { flags: 'a' });
     const onData = (chunk: Buffer) => {
       log.write(chunk);
-      buf += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        this.options.onLine?.(host.name, kind, line);
-      }
+      for (const line of pushLines(lines, chunk)) this.options.onLine?.(host.name, kind, line);
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);

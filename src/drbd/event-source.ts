@@ -17,6 +17,7 @@ import {
 } from './reducer.js';
 import { PROGRESS_STATES } from './state-names.js';
 import type { DrbdChange, DrbdView } from './view.js';
+import { LineSplitter } from '../common/line-splitter.js';
 
 /** Plain options; the daemon maps its `drbd:` config section onto them (events2 auto/on/off -> mode auto/events2/proc). */
 export interface DrbdEventSourceOptions {
@@ -209,7 +210,7 @@ export class DrbdEventSource {
     }
     this.child = child;
     this.log.info({ argv, pid: child.pid }, 'events2 started');
-    let buffer = '';
+    const lines = new LineSplitter();
     let stderr = '';
     let lineNo = 0;
     let sawInitialDone = false;
@@ -217,11 +218,8 @@ export class DrbdEventSource {
     child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
-      buffer += chunk;
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
+      lines.push(chunk);
+      for (let line = lines.next(); line !== null; line = lines.next()) {
         lineNo++;
         if (line.trim() === '') continue;
         const p = parseEvents2Line(line, lineNo);
@@ -247,7 +245,7 @@ export class DrbdEventSource {
           return;
         }
       }
-      if (buffer.length > 1024 * 1024) buffer = ''; // a runaway line without newline: drop it
+      if (lines.bufferedBytes > 1024 * 1024) lines.clear(); // a runaway line without newline: drop it
     });
     child.stderr.on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-4096);

@@ -1,6 +1,7 @@
 import {
   CONNECTION_STATES,
   DISK_STATES,
+  LINKED_CONNECTION_STATES,
   ROLES,
   type ConnectionState,
   type DiskState,
@@ -100,6 +101,26 @@ export function normalizeEvents2Cstate(
   if (replication === null || replication === 'Off') return 'WFReportParams';
   if (replication === 'Established') return 'Connected';
   return replication;
+}
+
+/**
+ * Pure. The inverse of normalizeEvents2Cstate: the events2 `connection:` value drbdsetup-84 prints for an 8.4
+ * connection state (`WFConnection` -> `Connecting`; `WFReportParams` and every linked state -> `Connected`).
+ * `Unconfigured` has no connection object; it passes through as the simulator has always printed it.
+ */
+export function events2ConnectionOf(cs: ConnectionState): Events2ConnectionState | 'Unconfigured' {
+  if (cs === 'WFConnection') return 'Connecting';
+  if (cs === 'WFReportParams' || LINKED_CONNECTION_STATES.has(cs)) return 'Connected';
+  // Every remaining 8.4 state is spelled the same in events2.
+  return cs as Events2ConnectionState | 'Unconfigured';
+}
+
+/** Pure. The events2 `replication:` value of an 8.4 connection state (`Connected` -> `Established`, unlinked -> `Off`). */
+export function events2ReplicationOf(cs: ConnectionState): Events2ReplicationState {
+  if (cs === 'Connected') return 'Established';
+  // The linked states other than Connected are the sync states, spelled the same in events2.
+  if (LINKED_CONNECTION_STATES.has(cs)) return cs as Events2ReplicationState;
+  return 'Off';
 }
 
 /** Connection states in which a resync or online verify runs and /proc/drbd prints progress. */

@@ -3,22 +3,19 @@
  * before a non-consecutive minor, the state line, the counters line, and resync/verify progress
  * lines (tab-indented) while one runs. Pure.
  */
-import type { ConnectionState, DiskState, Role } from '../drbd/types.js';
+import type { ProcDrbdDevice as ParsedProcDrbdDevice } from '../drbd/proc-drbd.js';
 
 export const PROC_DRBD_HEADER =
   'version: 8.4.11 (api:1/proto:86-101)\nsrcversion: F73C670A7EC572DB9CF3E5B \n';
 
-/** Everything /proc/drbd shows about one minor. */
-export interface ProcDrbdDevice {
-  readonly minor: number;
-  readonly cstate: ConnectionState;
-  readonly role: Role;
-  readonly peerRole: Role;
-  readonly disk: DiskState;
-  readonly peerDisk: DiskState;
-  /** Replication protocol letter, null when there is no network config (StandAlone). */
-  readonly protocol: 'A' | 'B' | 'C' | null;
-  readonly suspended: boolean;
+/**
+ * Everything the simulator prints about one minor: the state fields of the parser's ProcDrbdDevice
+ * (src/drbd/proc-drbd.ts, one definition of what /proc/drbd says) plus what the simulator renders from.
+ */
+export interface ProcDrbdDevice extends Pick<
+  ParsedProcDrbdDevice,
+  'minor' | 'cstate' | 'role' | 'peerRole' | 'disk' | 'peerDisk' | 'protocol' | 'suspended'
+> {
   /** AL_SUSPENDED: the last I/O flag shows `s`. */
   readonly alSuspended?: boolean;
   readonly counters: {

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { err, ok, type Result } from '../../common/result.js';
 import type { ControlRequest } from './control-protocol.js';
+import { LineSplitter } from '../../common/line-splitter.js';
 
 /** Sends one request; resolves to the node's result, or an error text. `onLine` receives streamed lines. */
 export function controlRequest(
@@ -12,7 +13,7 @@ export function controlRequest(
 ): Promise<Result<unknown, string>> {
   return new Promise((resolve) => {
     const sock = net.connect(join(dir, 'ctl.sock'));
-    let buf = '';
+    const lines = new LineSplitter();
     let settled = false;
     const done = (r: Result<unknown, string>) => {
       if (!settled) {
@@ -23,12 +24,8 @@ export function controlRequest(
     sock.on('connect', () => sock.write(`${JSON.stringify(req)}\n`));
     sock.on('error', (e) => done(err(`cannot reach the simulated node at ${dir}: ${e.message}`)));
     sock.on('data', (chunk) => {
-      buf += chunk.toString('utf8');
-      for (;;) {
-        const nl = buf.indexOf('\n');
-        if (nl < 0) break;
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
+      lines.push(chunk);
+      for (let line = lines.next(); line !== null; line = lines.next()) {
         try {
           const msg = JSON.parse(line) as { line?: string; result?: unknown; error?: string };
           if (typeof msg.line === 'string') onLine?.(msg.line);

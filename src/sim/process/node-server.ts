@@ -21,6 +21,7 @@ import { DEFAULT_AFTER_SB } from '../uuid-rules.js';
 import { events2NowLines, procDrbdText } from '../views.js';
 import { parseHostPort, TcpTransport } from './tcp-transport.js';
 import type { ControlRequest } from './control-protocol.js';
+import { LineSplitter } from '../../common/line-splitter.js';
 
 export interface SimNodeProcessOptions {
   readonly dir: string;
@@ -222,14 +223,13 @@ export async function runSimNodeProcess(o: SimNodeProcessOptions): Promise<void>
 
   if (existsSync(sockPath)) rmSync(sockPath);
   const server = net.createServer((sock) => {
-    let buf = '';
+    const lines = new LineSplitter();
     sock.on('error', () => undefined);
     sock.on('data', (chunk) => {
-      buf += chunk.toString('utf8');
-      const nl = buf.indexOf('\n');
-      if (nl < 0) return;
-      const line = buf.slice(0, nl);
-      buf = '';
+      lines.push(chunk);
+      const line = lines.next();
+      if (line === null) return;
+      lines.clear();
       let req: ControlRequest;
       try {
         req = JSON.parse(line) as ControlRequest;

@@ -6,6 +6,7 @@
 import net from 'node:net';
 import type { LinkEndpointOwner } from '../link.js';
 import type { PeerMessage, PeerTransport } from '../types.js';
+import { LineSplitter } from '../../common/line-splitter.js';
 
 export interface HostPort {
   readonly host: string;
@@ -64,15 +65,11 @@ export class TcpTransport implements PeerTransport {
     const sid = this.nextSid++;
     this.sockets.set(sid, sock);
     sock.setNoDelay(true);
-    let buf = '';
+    const lines = new LineSplitter();
     sock.on('data', (chunk) => {
       if (!this.owner?.powered) return; // a powered-off node reads nothing
-      buf += chunk.toString('utf8');
-      for (;;) {
-        const nl = buf.indexOf('\n');
-        if (nl < 0) break;
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
+      lines.push(chunk);
+      for (let line = lines.next(); line !== null; line = lines.next()) {
         try {
           this.owner.onMessage(sid, JSON.parse(line) as PeerMessage);
         } catch {
