@@ -23,7 +23,7 @@ step 'build' && npm run build --silent
 step 'tiers: unit, engine, cluster-sim'
 tier fast --project unit --project engine --project cluster-sim
 
-for t in netns lab; do
+for t in netns chaos lab; do
   if compgen -G "test/$t/*.test.ts" >/dev/null; then
     step "tier: $t"
     tier "$t" --project "$t" --no-file-parallelism
