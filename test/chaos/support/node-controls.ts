@@ -6,7 +6,7 @@
  *   a relative offset read from a file (re-read every second) and the monotonic clock left alone
  *   (FAKETIME_DONT_FAKE_MONOTONIC=1), so a step of the offset is a wall-clock jump on that node only.
  */
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NetnsPairOptions, NodeIndex } from '../../netns/support/netns-pair.js';
 
@@ -93,9 +93,4 @@ exit 0
         });
     },
   };
-}
-
-/** Appends one line to a file (the schedule's timeline log). */
-export function appendLine(path: string, line: string): void {
-  appendFileSync(path, `${line}\n`);
 }
