@@ -42,8 +42,8 @@ import { createNodeControls } from './node-controls.js';
 export const RECOVERY_BOUND_MS = 45_000;
 /** How long the settle phase waits for a steady pair or a stable operator-required state. */
 const SETTLE_MS = 90_000;
-/** An operator-required state must hold this long before it counts as where the pair settled. */
-const OPERATOR_STABLE_MS = 10_000;
+/** An operator-required state must hold this long (past initdead, 10 s) to count as where the pair settled. */
+const OPERATOR_STABLE_MS = 15_000;
 const NODES = ['alpha', 'bravo'] as const;
 
 export interface FaultRecord {
