@@ -67,6 +67,17 @@ describe('chaos checker', () => {
     expect(checkHistory(h, options).verdicts[1]?.detail).toContain('w0');
   });
 
+  it('does not require writes whose only copy was on a failed disk, and still catches any other loss', () => {
+    const h: ChaosHistory = {
+      ...clean,
+      acked: [...clean.acked, { id: 'w0', node: 0, tMs: 20 }],
+      lostWithFailedDisk: ['w0'],
+    };
+    expect(failed(h)).toEqual([]);
+    const other: ChaosHistory = { ...h, acked: [...h.acked, { id: 'w9', node: 1, tMs: 30 }] };
+    expect(failed(other)).toEqual(['acked-writes']);
+  });
+
   it('catches a stuck pair: both Secondary with UpToDate disks, nobody serving', () => {
     const h: ChaosHistory = {
       ...clean,

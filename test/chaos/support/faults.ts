@@ -4,7 +4,7 @@
  * thing are reference-counted (a link comes back when the last cut of it ends; a process continues when
  * the last freeze ends; the latest fence mode or clock offset wins until it ends).
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { controlRequest } from '../../../src/sim/process/control-client.js';
 import type { NetnsFaultRelay } from '../../netns/support/netns-fault-relay.js';
@@ -73,6 +73,8 @@ export class FaultInjector {
   private readonly holds = new Holds();
   private readonly fenceModes = new Stacks<FenceMode>();
   private readonly clocks = new Stacks<number>();
+  /** Acknowledged writes whose only copy was on a disk that failed (see ChaosHistory). */
+  readonly lostWithFailedDisk = new Set<string>();
 
   constructor(private readonly ctx: FaultContext) {}
 
@@ -112,6 +114,19 @@ export class FaultInjector {
       10_000,
     );
     this.ctx.log('disk-attach', { node: i, result: r });
+  }
+
+  /** The writes node `i`'s disk holds: asked of a running simulator, else read from its metadata file. */
+  private async diskWrites(i: NodeIndex): Promise<string[] | null> {
+    if (this.ctx.p.pair.running(i, 'drbd')) {
+      const r = await withTimeout(controlRequest(this.sim(i), { op: 'history' }), 5_000);
+      if (r?.ok) return (r.value as { held: string[] }).held;
+    }
+    try {
+      return (JSON.parse(readFileSync(join(this.sim(i), 'md.json'), 'utf8')) as { writes: string[] }).writes;
+    } catch {
+      return null;
+    }
   }
 
   async inject(f: Fault): Promise<Injected> {
@@ -223,7 +238,16 @@ export class FaultInjector {
         if (!pair.running(i, 'drbd')) return { node: i, heal: null, note: 'DRBD not running' };
         const r = await withTimeout(controlRequest(this.sim(i), { op: 'fail-disk', now: true }), 5_000);
         if (r === null || !r.ok) return { node: i, heal: null, note: `fail-disk: ${JSON.stringify(r)}` };
-        return { node: i, heal: () => this.repairDisk(i) };
+        // What only this disk held is gone with it (the repaired disk comes back for a full resync).
+        const failed = await this.diskWrites(i);
+        const peer = new Set(await this.diskWrites((1 - i) as NodeIndex));
+        const onlyHere = failed === null ? [] : failed.filter((id) => !peer.has(id));
+        for (const id of onlyHere) this.lostWithFailedDisk.add(id);
+        return {
+          node: i,
+          heal: () => this.repairDisk(i),
+          note: `${onlyHere.length} writes only on this disk`,
+        };
       }
       case 'clock-jump': {
         const i = this.resolve(f.target);

@@ -294,6 +294,7 @@ export async function runSchedule(seed: number): Promise<ScheduleResult> {
           samples,
           acked,
           healedAtMs,
+          lostWithFailedDisk: [...injector.lostWithFailedDisk],
           final: [
             finalNode(a, await heldOn(p, 0), pagesOf(p, 0)),
             finalNode(b, await heldOn(p, 1), pagesOf(p, 1)),
