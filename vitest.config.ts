@@ -20,6 +20,15 @@ export default defineConfig({
         },
       },
       {
+        // Randomized fault schedules against a real pair (docs/chaos-tests.md); one schedule per test.
+        test: {
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
         test: {
           name: 'lab',
           include: ['test/lab/**/*.test.ts'],

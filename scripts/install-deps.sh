@@ -6,6 +6,8 @@ PACKAGES=(
   iproute2 iptables procps psmisc util-linux kmod e2fsprogs
   # the simulator's fast stand-in client (scripts/sim/sim-client.c, built by npm run build)
   gcc libc6-dev
+  # the chaos tier's wall-clock jumps (LD_PRELOAD libfaketime)
+  libfaketime
   # the real-DRBD lab (scripts/lab/): QEMU (TCG), the initramfs contents, the systemd image
   qemu-system-x86 qemu-utils drbd-utils busybox-static dmsetup cpio zstd xz-utils
   debootstrap systemd-container ca-certificates

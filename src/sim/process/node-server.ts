@@ -125,6 +125,14 @@ export async function runSimNodeProcess(o: SimNodeProcessOptions): Promise<void>
       lastProc = p;
     }
   };
+  // Protocol C: a peer acknowledges a replicated write only once it is on its disk, which for this
+  // process is md.json. Persisting on the 100 ms tick alone let a power-off (SIGKILL) right after the
+  // ack lose a write the Primary had counted as acknowledged (found by the chaos tier, seed 1010).
+  const sendNow = transport.send.bind(transport);
+  transport.send = (session, msg) => {
+    if (msg.t === 'write-ack') persist();
+    sendNow(session, msg);
+  };
   await transport.start();
   if (o.up) node.upResource();
   persist();

@@ -8,10 +8,19 @@ const spec = JSON.parse(process.argv[2] ?? '{}') as {
 };
 // One direction per link: the daemon sends to `listen` (relayForA), the relay forwards from `spare`
 // (relayForB) to the peer (`b`). Nothing is ever sent to `spare`, so `a` is never used.
-await startUdpFaultRelay({
+const relay = await startUdpFaultRelay({
   links: spec.links.map((l) => ({ a: l.listen, b: l.to, relayForA: l.listen, relayForB: l.spare })),
   faults: spec.faults,
   seed: spec.seed,
   stopAfterMs: 900_000,
+});
+// Each line on stdin is new FaultSettings JSON for every link (NetnsFaultRelay.setFaults).
+let pending = '';
+process.stdin.on('data', (d: Buffer) => {
+  pending += d.toString();
+  for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
+    relay.setFaults('all', JSON.parse(pending.slice(0, nl)) as FaultSettings);
+    pending = pending.slice(nl + 1);
+  }
 });
 process.stdout.write('ready\n');

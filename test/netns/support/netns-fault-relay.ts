@@ -14,6 +14,8 @@ const main = resolve(import.meta.dirname, 'netns-fault-relay-main.ts');
 const RELAY_PORT_BASE = 17_790;
 
 export interface NetnsFaultRelay {
+  /** Changes the faults of every link, in both namespaces, from now on. */
+  setFaults(faults: FaultSettings): void;
   stop(): void;
 }
 
@@ -66,10 +68,12 @@ export async function startNetnsFaultRelay(
     const child = self.spawn(
       [process.execPath, '--import', 'tsx', main, JSON.stringify({ links, faults, seed: seed + side })],
       {
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe'],
       },
     );
     children.push(child);
+    // A relay already gone must not crash the test through a write to its stdin.
+    child.stdin?.on('error', () => {});
     await new Promise<void>((ok, fail) => {
       let out = '';
       child.stdout?.on('data', (d: Buffer) => {
@@ -81,6 +85,9 @@ export async function startNetnsFaultRelay(
     });
   }
   return {
+    setFaults(f) {
+      for (const c of children) c.stdin?.write(`${JSON.stringify(f)}\n`);
+    },
     stop() {
       for (const c of children) c.kill('SIGKILL');
     },

@@ -9,7 +9,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { StatusSnapshot } from '../../../src/control/index.js';
-import { LocalPair, resourceOf, servesResource, sleep, type PairOptions } from '../../../src/demo/pair.js';
+import {
+  LocalPair,
+  resourceOf,
+  servesResource,
+  sleep,
+  type PairHost,
+  type PairOptions,
+} from '../../../src/demo/pair.js';
 import { createTwoNodeNetwork, type TwoNodeNetwork } from '../../support/netns.js';
 
 export const HEARTBEAT_PORT = 7790;
@@ -40,6 +47,10 @@ export interface NetnsPairOptions {
   readonly beforeStart?: (net: TwoNodeNetwork) => Promise<void>;
   /** The split-brain scenario produces two Primaries on purpose: record them, do not fail on them. */
   readonly allowDualPrimary?: boolean;
+  /** Working directory of the pair (default: a fresh one under the system temp dir); kept on failure. */
+  readonly dir?: string;
+  /** Extra environment for every process of node `i` (e.g. a preloaded fake clock). */
+  readonly nodeEnv?: (i: NodeIndex) => Readonly<Record<string, string>>;
 }
 
 export interface NetnsPair {
@@ -111,10 +122,19 @@ export async function withNetnsPair(
   body: (p: NetnsPair) => Promise<void>,
 ): Promise<void> {
   const net = createTwoNodeNetwork({ links: 2 });
-  const dir = mkdtempSync(join(tmpdir(), `drbd-sentinel-netns-${name}-`));
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), `drbd-sentinel-netns-${name}-`));
+  const nodeEnv = options.nodeEnv;
+  const hosts = nodeEnv
+    ? net.hosts.map((h, i): PairHost => ({
+        name: h.name,
+        addresses: h.addresses,
+        spawn: (argv, o) =>
+          h.spawn(argv, { ...o, env: { ...(o.env ?? process.env), ...nodeEnv(i as NodeIndex) } }),
+      }))
+    : net.hosts;
   const pair = new LocalPair({
     dir,
-    hosts: net.hosts,
+    hosts: [hosts[0]!, hosts[1]!],
     cliPath: join(root, 'dist', 'cli.js'),
     simScripts: join(root, 'scripts', 'sim'),
     heartbeatPort: HEARTBEAT_PORT,

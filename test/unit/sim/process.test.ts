@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../../src/common/exec.js';
+import { controlRequest } from '../../../src/sim/process/control-client.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const CLI = ['node', '--import', 'tsx', join(ROOT, 'src/cli.ts')];
@@ -117,4 +118,20 @@ describe('sim node processes over TCP', () => {
     const h = JSON.parse((await sim('b', 'history')).stdout) as { held: string[] };
     expect(h.held).toHaveLength(3);
   }, 120_000);
+
+  it('a write the peer acknowledged survives the peer losing power right after the ack (protocol C)', async () => {
+    await until(
+      'reconnected',
+      () => proc('a').includes('cs:Connected') && proc('b').includes('ds:UpToDate/UpToDate'),
+    );
+    const r = await controlRequest(join(dir, 'a'), { op: 'write', count: 5, waitMs: 5_000 });
+    // SIGKILL of the peer the moment the acknowledgements are in: no later chance to save its disk.
+    nodes[1]?.kill('SIGKILL');
+    expect(r.ok).toBe(true);
+    const acked = (r.ok ? (r.value as { acked: string[] }).acked : []) as string[];
+    expect(acked).toHaveLength(5);
+    const onPeerDisk = (JSON.parse(readFileSync(join(dir, 'b', 'md.json'), 'utf8')) as { writes: string[] })
+      .writes;
+    expect(acked.filter((id) => !onPeerDisk.includes(id))).toEqual([]);
+  }, 60_000);
 });
