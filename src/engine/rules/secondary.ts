@@ -10,6 +10,13 @@ import { fenceGate, takeoverWithPeerReachable, v, yielding } from './verdict.js'
 /** This node is Secondary (or Unknown) and the peer is reachable. */
 export function secondaryPeerReachable(c: ResourceContext): Verdict {
   if (c.report === null || c.peerRes === null) return v('HOLD_PEER_UNCERTAIN');
+  // A StandAlone DRBD never connects by itself (an attach after a disk failure leaves the network side
+  // down, as does a `drbdadm disconnect`); the Primary side only waits. Split-brain never gets here (the
+  // gate freezes it), and a plain connect lets DRBD's generation handshake decide the rest.
+  if (c.d.cstate === 'StandAlone' && !c.res.splitBrain)
+    return v('RECONNECT', [{ kind: 'connect', resource: c.res.name }], {
+      facts: { peerRole: c.peerRes.role },
+    });
   if (c.peerPrimary) {
     if (!c.linked) return v('HOLD_PEER_REACHABLE_REPL_LOST');
     return failbackRule(c) ?? v('STEADY_PRIMARY_THERE', [], { patch: { failbackSinceMs: null } });
