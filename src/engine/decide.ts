@@ -157,6 +157,16 @@ function nodeNotices(obs: Observation, memory: EngineMemory): Action[] {
  * is never mutated). The plan is ordered: node notifications, node-level fencing, then resources in
  * configuration order with releases before takeovers.
  */
+/** Why the node fence runs, as the handler's SENTINEL_REASON and the journal say it. */
+function fenceReason(obs: Observation, outcomes: readonly ResourceOutcome[]): string {
+  // A reachable peer is node-fenced only when its DRBD failed to outdate a disk (OUTDATE_PEER_FAILED).
+  if (obs.peer.reachable) {
+    const names = outcomes.filter((o) => o.wantsFence).map((o) => o.decision.resource);
+    return `peer ${obs.peer.name} reachable, but its DRBD failed to outdate ${names.join(', ')}`;
+  }
+  return `peer ${obs.peer.name} lost on every heartbeat link and DRBD disconnected`;
+}
+
 export function decide(observation: Observation, memory: EngineMemory, policy: EnginePolicy): DecideOutput {
   const obs = observation;
   const absorbed = absorbResults(obs, policy, memory);
@@ -170,12 +180,7 @@ export function decide(observation: Observation, memory: EngineMemory, policy: E
     !(fence.nextAttemptMs !== null && obs.nowMs < fence.nextAttemptMs);
   const fenceAction: Action[] =
     fenceFree && outcomes.some((o) => o.wantsFence)
-      ? [
-          {
-            kind: 'fence-peer',
-            reason: `peer ${obs.peer.name} lost on every heartbeat link and DRBD disconnected`,
-          },
-        ]
+      ? [{ kind: 'fence-peer', reason: fenceReason(obs, outcomes) }]
       : [];
 
   const releases = outcomes.filter((o) => !o.decision.plan.some((a) => a.kind === 'promote'));
