@@ -25,11 +25,16 @@ export interface WriteCheckResult {
   readonly concurrentPrimaryWrites: readonly ConcurrentPrimaryWrites[];
 }
 
+/**
+ * A node's time as Primary, bounded by positions in the history (its order of events), not by
+ * milliseconds: a crash, a promotion and a write can share one millisecond of simulated time, and only
+ * their order says whether two Primaries overlapped.
+ */
 interface Tenure {
   readonly node: string;
   readonly start: number;
   end: number;
-  readonly writes: { id: string; atMs: number }[];
+  readonly writes: { id: string; atMs: number; seq: number }[];
 }
 
 /**
@@ -53,20 +58,20 @@ export class WriteChecker {
         this.acked.set(e.id, e.atMs);
         return;
       case 'write-accepted': {
-        this.open.get(node)?.writes.push({ id: e.write.id, atMs: e.write.atMs });
+        this.open.get(node)?.writes.push({ id: e.write.id, atMs: e.write.atMs, seq: this.entries.length });
         return;
       }
       case 'role': {
         if (e.role === 'Primary') {
           this.verifyHolds(node, e.atMs, 'promotion');
-          const t: Tenure = { node, start: e.atMs, end: Number.POSITIVE_INFINITY, writes: [] };
+          const t: Tenure = { node, start: this.entries.length, end: Number.POSITIVE_INFINITY, writes: [] };
           this.tenures.push(t);
           this.open.set(node, t);
-        } else this.closeTenure(node, e.atMs);
+        } else this.closeTenure(node);
         return;
       }
       case 'crash':
-        this.closeTenure(node, e.atMs);
+        this.closeTenure(node);
         return;
       case 'write-failed':
       case 'disk-replaced':
@@ -74,10 +79,10 @@ export class WriteChecker {
     }
   }
 
-  private closeTenure(node: string, atMs: number): void {
+  private closeTenure(node: string): void {
     const t = this.open.get(node);
     if (t) {
-      t.end = atMs;
+      t.end = this.entries.length;
       this.open.delete(node);
     }
   }
@@ -114,8 +119,8 @@ export class WriteChecker {
         const lo = Math.max(x.start, y.start);
         const hi = Math.min(x.end, y.end);
         if (lo > hi) continue;
-        const wx = x.writes.find((w) => w.atMs >= lo && w.atMs <= hi);
-        const wy = y.writes.find((w) => w.atMs >= lo && w.atMs <= hi);
+        const wx = x.writes.find((w) => w.seq >= lo && w.seq <= hi);
+        const wy = y.writes.find((w) => w.seq >= lo && w.seq <= hi);
         if (wx && wy)
           concurrent.push({
             a: { node: x.node, id: wx.id, atMs: wx.atMs },
