@@ -141,7 +141,11 @@ export function classifyEndState(h: ChaosHistory): EndState {
 function checkSinglePrimary(h: ChaosHistory): Verdict {
   const dual = h.samples.filter((s) => s.roles[0] === 'Primary' && s.roles[1] === 'Primary');
   if (dual.length === 0)
-    return { check: 'single-primary', ok: true, detail: `${h.samples.length} samples, never two Primaries` };
+    return {
+      check: 'single-primary',
+      ok: true,
+      detail: `${h.samples.length} role changes sampled, never two Primaries`,
+    };
   return {
     check: 'single-primary',
     ok: false,

@@ -153,7 +153,10 @@ export class FaultInjector {
           node: i,
           heal: async () => {
             await pair.exited(i, 'daemon').catch(() => undefined);
-            if (!pair.running(i, 'daemon')) pair.startDaemon(i);
+            // A node powered off (or fenced) meanwhile has no daemon to restart: power-on brings both
+            // back. Started alone, it read the dead simulator's last /proc/drbd (Primary) as its own
+            // (seed 3042, two Primaries reported).
+            if (!pair.running(i, 'daemon') && pair.running(i, 'drbd')) pair.startDaemon(i);
           },
         };
       }
