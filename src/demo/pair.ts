@@ -68,6 +68,25 @@ export interface NodePaths {
 /** The resource every pair serves, as in the classic guide. */
 export const PAIR_RESOURCE = 'r0';
 
+/**
+ * The STONITH handler of a simulated node as a shell script: `NAME PIDFILE` SIGKILLs the processes in
+ * PIDFILE and succeeds once none of them runs. `before` (shell lines) runs first, e.g. a test's trace or
+ * an injected failure that exits before anything is killed.
+ */
+export function fencePowerOffScript(name: string, before = ''): string {
+  return `#!/bin/sh
+# ${name} PIDFILE: powers a simulated node off; succeeds once none of its processes runs.
+${before}pids=$(cat "$1" 2>/dev/null)
+for p in $pids; do kill -9 "$p" 2>/dev/null; done
+for p in $pids; do
+  i=0
+  while kill -0 "$p" 2>/dev/null; do i=$((i+1)); [ $i -gt 50 ] && exit 1; sleep 0.1; done
+done
+echo "powered off: $pids"
+exit 0
+`;
+}
+
 export class LocalPair {
   private readonly procs = new Map<string, ChildProcess>();
   readonly paths: readonly [NodePaths, NodePaths];
@@ -111,21 +130,7 @@ export class LocalPair {
 
     // STONITH for simulated nodes: power the peer off (SIGKILL its daemon and DRBD) and confirm it is off.
     const fence = join(dir, 'fence-poweroff');
-    writeFileSync(
-      fence,
-      `#!/bin/sh
-# fence-poweroff PIDFILE: powers a simulated node off; succeeds once none of its processes runs.
-pids=$(cat "$1" 2>/dev/null)
-for p in $pids; do kill -9 "$p" 2>/dev/null; done
-for p in $pids; do
-  i=0
-  while kill -0 "$p" 2>/dev/null; do i=$((i+1)); [ $i -gt 50 ] && exit 1; sleep 0.1; done
-done
-echo "powered off: $pids"
-exit 0
-`,
-      { mode: 0o755 },
-    );
+    writeFileSync(fence, fencePowerOffScript('fence-poweroff'), { mode: 0o755 });
     // A notify hook that appends each event's JSON payload to a file (the demo's pager).
     const notify = join(dir, 'notify-append');
     writeFileSync(notify, `#!/bin/sh\n{ cat; echo; } >> "$1"\n`, { mode: 0o755 });

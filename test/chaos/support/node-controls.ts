@@ -9,6 +9,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NetnsPairOptions, NodeIndex } from '../../netns/support/netns-pair.js';
+import { fencePowerOffScript } from '../../../src/demo/pair.js';
 
 const LIBFAKETIME = [
   '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1',
@@ -47,27 +48,15 @@ export function createNodeControls(dir: string, nodes: readonly [string, string]
   for (const n of nodes) writeFileSync(modeFile(n), 'ok\n');
   for (const i of [0, 1] as const) writeFileSync(clockFile(i), '+0\n');
   const script = join(dir, 'fence-switch');
-  writeFileSync(
-    script,
-    `#!/bin/sh
-# fence-switch PIDFILE: STONITH of a simulated node, unless this node's fence mode says fail or hang.
-mode=$(cat ${JSON.stringify(dir)}/fence-mode-"$SENTINEL_NODE" 2>/dev/null)
+  // STONITH of a simulated node, unless this node's fence mode says fail or hang.
+  const before = `mode=$(cat ${JSON.stringify(dir)}/fence-mode-"$SENTINEL_NODE" 2>/dev/null)
 printf '%s\\t%s\\n' "$SENTINEL_NODE" "$mode" >> ${JSON.stringify(runs)}
 case "$mode" in
   fail) echo "fence device error (chaos)" >&2; exit 1 ;;
   hang) exec sleep 120 ;;
 esac
-pids=$(cat "$1" 2>/dev/null)
-for p in $pids; do kill -9 "$p" 2>/dev/null; done
-for p in $pids; do
-  i=0
-  while kill -0 "$p" 2>/dev/null; do i=$((i+1)); [ $i -gt 50 ] && exit 1; sleep 0.1; done
-done
-echo "powered off: $pids"
-exit 0
-`,
-    { mode: 0o755 },
-  );
+`;
+  writeFileSync(script, fencePowerOffScript('fence-switch', before), { mode: 0o755 });
   return {
     fenceHandler: { command: [script, '{peerPidFile}'], timeout: '3s' },
     nodeEnv: (i) => ({

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NetnsPairOptions } from './netns-pair.js';
+import { fencePowerOffScript } from '../../../src/demo/pair.js';
 
 export interface FenceTrace {
   /** For NetnsPairOptions.fenceHandler. */
@@ -22,23 +23,11 @@ export function createFenceTrace(): FenceTrace {
   const dir = mkdtempSync(join(tmpdir(), 'drbd-sentinel-fence-trace-'));
   const trace = join(dir, 'runs');
   const script = join(dir, 'fence-traced');
-  writeFileSync(
-    script,
-    `#!/bin/sh
-# fence-traced PIDFILE: one trace line per run, then power the simulated node off.
-printf '%s\\t%s\\n' "$SENTINEL_NODE" "$SENTINEL_REASON" >> ${JSON.stringify(trace)}
+  // One trace line per run; a node told to fail exits before killing anything.
+  const before = `printf '%s\\t%s\\n' "$SENTINEL_NODE" "$SENTINEL_REASON" >> ${JSON.stringify(trace)}
 [ -e ${JSON.stringify(dir)}/"fail-$SENTINEL_NODE" ] && { echo "fence device unreachable (test)" >&2; exit 1; }
-pids=$(cat "$1" 2>/dev/null)
-for p in $pids; do kill -9 "$p" 2>/dev/null; done
-for p in $pids; do
-  i=0
-  while kill -0 "$p" 2>/dev/null; do i=$((i+1)); [ $i -gt 50 ] && exit 1; sleep 0.1; done
-done
-echo "powered off: $pids"
-exit 0
-`,
-    { mode: 0o755 },
-  );
+`;
+  writeFileSync(script, fencePowerOffScript('fence-traced', before), { mode: 0o755 });
   return {
     handler: { command: [script, '{peerPidFile}'], timeout: '10s' },
     failOn(node) {
