@@ -4,7 +4,7 @@
  * thing are reference-counted (a link comes back when the last cut of it ends; a process continues when
  * the last freeze ends; the latest fence mode or clock offset wins until it ends).
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { controlRequest } from '../../../src/sim/process/control-client.js';
 import type { NetnsFaultRelay } from '../../netns/support/netns-fault-relay.js';
@@ -97,11 +97,8 @@ export class FaultInjector {
   /** Power on whatever of node `i` is not running (a power-on, or systemd restarting a killed daemon). */
   powerOn(i: NodeIndex): void {
     const { pair } = this.ctx.p;
-    if (!pair.running(i, 'drbd')) {
-      // A booting node has no /proc/drbd yet: the dead simulator's last state must not be read as current.
-      rmSync(join(this.sim(i), 'proc-drbd'), { force: true });
-      pair.startDrbd(i);
-    }
+    // startDrbd removes the dead simulator's /proc/drbd first (a booting node has none yet).
+    if (!pair.running(i, 'drbd')) pair.startDrbd(i);
     if (!pair.running(i, 'daemon')) pair.startDaemon(i);
   }
 
