@@ -14,6 +14,8 @@ PACKAGES=(
   # packaging (scripts/package/): lintian checks the .deb, rpm provides rpmbuild, prometheus provides
   # promtool for the alert rules' tests
   lintian rpm prometheus
+  # the arbiter's tests start a real etcd (one member and three) in their own namespaces
+  etcd-server etcd-client
 )
 
 missing=()
@@ -28,6 +30,10 @@ if ((${#missing[@]})); then
   # Only promtool is wanted: a Prometheus server the package started would listen on :9090 for nothing.
   if [[ " ${missing[*]} " == *" prometheus "* && -d /run/systemd/system ]]; then
     systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  fi
+  # Likewise etcd: the tests start their own members; a packaged one would hold :2379 for nothing.
+  if [[ " ${missing[*]} " == *" etcd-server "* && -d /run/systemd/system ]]; then
+    systemctl disable --now etcd.service >/dev/null 2>&1 || true
   fi
 else
   echo "all Debian packages present"
