@@ -16,7 +16,10 @@ import type { MembershipEvent, PeerOperation, PeerReply, PeerView } from '../mem
 
 /** What the requester needs from membership (its public view and request API). */
 export interface PeerLink {
-  request(op: PeerOperation, options: { timeoutMs: number }): Promise<Result<PeerReply, SentinelError>>;
+  request(
+    op: PeerOperation,
+    options: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<Result<PeerReply, SentinelError>>;
   view(): PeerView;
   onEvent(listener: (event: MembershipEvent) => void): () => void;
 }
@@ -47,8 +50,12 @@ export function createDaemonPeerRequester(o: DaemonPeerRequesterOptions): Daemon
   const inFlight = new Map<string, Promise<PeerRequestOutcome>>();
   const answered = new Map<string, { outcome: PeerRequestOutcome; atMs: number }>();
 
-  const ask = async (op: PeerOperation, timeoutMs: number): Promise<PeerRequestOutcome> => {
-    const r = await o.link.request(op, { timeoutMs: Math.max(1, timeoutMs) });
+  const ask = async (
+    op: PeerOperation,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<PeerRequestOutcome> => {
+    const r = await o.link.request(op, { timeoutMs: Math.max(1, timeoutMs), signal });
     if (!r.ok) return { status: 'unreachable', detail: r.error.message };
     if (r.value.outcome === 'done') return { status: 'ok', code: r.value.code, detail: r.value.message };
     return { status: 'failed', errorKind: r.value.code, detail: r.value.message };
@@ -57,20 +64,23 @@ export function createDaemonPeerRequester(o: DaemonPeerRequesterOptions): Daemon
   // An outdate request gives up as soon as membership declares the peer lost on every link: it cannot be
   // answered then, and a Primary waiting out the whole cap would hold back its own fence decision while
   // the Secondary's fence delay runs out, so the Secondary wins the fence race (netns all-links-cut
-  // scenario). A copy that still reaches the peer later only outdates its disk, which never makes it a
-  // candidate.
+  // scenario). Giving up also stops the resending: a copy that reached the peer after it came back (a
+  // reboot and a resync later, chaos seed 3171) would disconnect a healthy replication and outdate an
+  // UpToDate disk for a drop that is long over.
   const requestOutdate = async (resource: string): Promise<PeerRequestOutcome> => {
     if (!o.link.view().reachable) return { status: 'unreachable', detail: 'peer unreachable on every link' };
     const startedMs = o.clock.nowMs();
+    const giveUp = new AbortController();
     let unsubscribe: () => void = () => {};
     const lost = new Promise<PeerRequestOutcome>((resolve) => {
       unsubscribe = o.link.onEvent((e) => {
-        if (e.kind === 'peer-lost')
-          resolve({ status: 'unreachable', detail: 'peer lost on every link while waiting for its answer' });
+        if (e.kind !== 'peer-lost') return;
+        giveUp.abort();
+        resolve({ status: 'unreachable', detail: 'peer lost on every link while waiting for its answer' });
       });
     });
     try {
-      const r = await Promise.race([ask({ kind: 'outdate', resource }, o.outdateCapMs), lost]);
+      const r = await Promise.race([ask({ kind: 'outdate', resource }, o.outdateCapMs, giveUp.signal), lost]);
       if (r.status !== 'unreachable' || !o.link.view().reachable) return r;
       // No answer within the cap, but the peer kept answering heartbeats: slow, not dead.
       const waitedMs = o.clock.nowMs() - startedMs;

@@ -71,6 +71,11 @@ export interface PeerRequestOptions {
   readonly timeoutMs?: number;
   /** Resend (same id) this often until answered; default the heartbeat interval. */
   readonly retryIntervalMs?: number;
+  /**
+   * The caller gave up: stop resending at once and settle as unreachable. Without it a request the caller
+   * abandoned would go on being resent until its timeout, and reach a peer that came back much later.
+   */
+  readonly signal?: AbortSignal;
 }
 
 interface PendingRequest {
@@ -226,6 +231,15 @@ export class MembershipEndpoint {
           err(sentinelError('E_PEER_UNREACHABLE', `no answer to ${op.kind} within ${timeoutMs}ms`)),
         );
       });
+      if (options.signal !== undefined) {
+        const onAbort = (): void =>
+          this.settle(
+            p,
+            err(sentinelError('E_PEER_UNREACHABLE', `${op.kind} request abandoned by its caller`)),
+          );
+        if (options.signal.aborted) return onAbort();
+        options.signal.addEventListener('abort', onAbort, { once: true });
+      }
       attempt();
     });
   }

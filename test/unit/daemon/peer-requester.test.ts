@@ -10,16 +10,21 @@ import type { MembershipEvent, PeerOperation, PeerReply, PeerView } from '../../
 /** Membership as the requester sees it: requests answered (or not) by the test, reachability set by it. */
 class FakeLink implements PeerLink {
   reachable = true;
-  readonly requests: Array<{ op: PeerOperation; answer: (r: PeerReply) => void }> = [];
+  readonly requests: Array<{
+    op: PeerOperation;
+    answer: (r: PeerReply) => void;
+    signal: AbortSignal | undefined;
+  }> = [];
   private readonly listeners = new Set<(e: MembershipEvent) => void>();
   constructor(private readonly clock: VirtualClock) {}
-  request(op: PeerOperation, options: { timeoutMs: number }) {
+  request(op: PeerOperation, options: { timeoutMs: number; signal?: AbortSignal }) {
     return new Promise<ReturnType<typeof ok<PeerReply>> | ReturnType<typeof err>>((resolve) => {
       const cancel = this.clock.setTimer(options.timeoutMs, () =>
         resolve(err(sentinelError('E_PEER_UNREACHABLE', `no answer to ${op.kind}`))),
       );
       this.requests.push({
         op,
+        signal: options.signal,
         answer: (r) => {
           cancel();
           resolve(ok(r));
@@ -101,6 +106,18 @@ describe('the daemon peer requester: outdate requests', () => {
     clock.advance(300);
     link.lose();
     expect(await p).toMatchObject({ status: 'unreachable' });
+  });
+
+  it('giving up on a lost peer also stops the request itself (chaos seed 3171)', async () => {
+    // The old requester went on resending for the whole cap; the peer came back 17 s later, rebooted and
+    // resynced, got the stale request, disconnected its healthy replication and outdated its disk.
+    const { clock, link, peers } = setup();
+    const p = peers.outdatePeer('r0', clock.nowMs() + 1_200);
+    clock.advance(300);
+    expect(link.requests[0]!.signal?.aborted).toBe(false);
+    link.lose();
+    await p;
+    expect(link.requests[0]!.signal?.aborted).toBe(true);
   });
 
   it('two concurrent callers for one resource share one request and its answer', async () => {

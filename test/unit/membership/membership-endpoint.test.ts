@@ -371,6 +371,26 @@ describe('MembershipEndpoint peer requests', () => {
     expect(a.ep.counters.requests.timedOut).toBe(1);
   });
 
+  it('an abandoned request stops resending at once: the peer never sees it after it comes back', async () => {
+    const h = handlerLog();
+    const { clock, net, a } = await startPair({ b: { onRequest: h.handler } });
+    clock.advance(1000);
+    let cut = true;
+    net.filter = () => !cut;
+    const giveUp = new AbortController();
+    const reply = a.ep.request(
+      { kind: 'outdate', resource: 'r0' },
+      { timeoutMs: 30_000, retryIntervalMs: 100, signal: giveUp.signal },
+    );
+    await flush(clock, 300);
+    giveUp.abort();
+    const r = await reply;
+    expect(!r.ok && r.error.code).toBe('E_PEER_UNREACHABLE');
+    cut = false;
+    await flush(clock, 1000);
+    expect(h.calls).toEqual([]);
+  });
+
   it('answers failed when the handler throws, refused when there is no handler', async () => {
     const { clock, a } = await startPair({
       b: { onRequest: () => Promise.reject(new Error('boom')) },
