@@ -58,6 +58,12 @@ export interface SyncRun {
   readonly totalBlocks: number;
   leftBlocks: number;
   readonly startedMs: number;
+  /**
+   * Writes this SyncTarget stored during the sync (its own application's and the source's replicated
+   * ones): they are on its disk whatever the source's final list says, since a write marks its block in
+   * sync and the resync never overwrites it.
+   */
+  readonly storedDuring: string[];
 }
 
 export interface Session {

@@ -142,7 +142,14 @@ export abstract class SimNodeResync extends SimNodeFencing {
   }
 
   protected startSync(s: Session, role: 'source' | 'target', total: number, verify: boolean): void {
-    s.sync = { role, verify, totalBlocks: total, leftBlocks: total, startedMs: this.deps.clock.nowMs() };
+    s.sync = {
+      role,
+      verify,
+      totalBlocks: total,
+      leftBlocks: total,
+      startedMs: this.deps.clock.nowMs(),
+      storedDuring: [],
+    };
     const rate = verify ? this.config.verifyRateKiBps : this.config.resyncRateKiBps;
     const tick = () => {
       const run = s.sync;
@@ -193,6 +200,7 @@ export abstract class SimNodeResync extends SimNodeFencing {
   }
 
   protected onSyncDone(s: Session, writes: readonly string[], uuids: GenerationIds, verify: boolean): void {
+    const run = s.sync;
     s.sync = null;
     if (verify) {
       this.cstate = 'Connected';
@@ -202,8 +210,12 @@ export abstract class SimNodeResync extends SimNodeFencing {
     const kib = this.oosKiB();
     this.counters.nr += kib;
     this.counters.dw += kib;
-    this.md.writes = [...writes];
-    this.writeSet = new Set(writes);
+    // The source's list crosses writes still on their way to it (chaos seed 3084: the SyncTarget Primary's
+    // last write, acknowledged by both, vanished from its disk with the sync-done that overtook it).
+    const sent = new Set(writes);
+    const storedDuring = run?.storedDuring.filter((id) => !sent.has(id)) ?? [];
+    this.md.writes = [...writes, ...storedDuring];
+    this.writeSet = new Set(this.md.writes);
     this.emitHistory({ kind: 'disk-replaced', writes: this.md.writes, atMs: this.deps.clock.nowMs() });
     this.setUuids(uuids);
     this.bitmap.clear();

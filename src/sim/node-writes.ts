@@ -47,6 +47,8 @@ export abstract class SimNodeWrites extends SimNodeEvents2 {
       this.writeSet.add(w.id);
       this.md.writes.push(w.id);
     }
+    const sync = this.session?.sync;
+    if (sync?.role === 'target' && !sync.verify) sync.storedDuring.push(w.id);
     this.counters.dw += BLOCK_KIB;
     const extent = w.block >> 10;
     if (!this.al.has(extent)) {

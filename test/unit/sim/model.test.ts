@@ -251,6 +251,33 @@ describe('faults', () => {
     expect((await c.exec('bravo', ['drbdadm', 'attach', 'r0'])).exitCode).toBe(10);
   });
 
+  it('a SyncTarget Primary keeps the writes that cross the sync-done on the link (chaos seed 3084)', async () => {
+    // The old model replaced the target's disk with the source's list at sync-done, and lost the
+    // target's own last write that was still on its way to the source (acknowledged by both).
+    const c = await pair({ linkDelayMs: 20 });
+    c.failDisk('alpha', true);
+    await c.advance(100);
+    expect(c.node('alpha').disk).toBe('Diskless');
+    await c.writeAndSettle('alpha', 20);
+    c.node('alpha').repairDisk();
+    expect((await c.exec('alpha', ['drbdadm', 'attach', 'r0'])).exitCode).toBe(0);
+    const acked: string[] = [];
+    let sawSyncTarget = false;
+    for (let i = 0; i < 4000 && !(sawSyncTarget && c.node('alpha').cstate === 'Connected'); i++) {
+      if (c.node('alpha').cstate === 'SyncTarget') sawSyncTarget = true;
+      const w = c.write('alpha', 1);
+      w.done.forEach((p, j) => void p.then((ok) => ok && acked.push(w.accepted[j]!.id)));
+      await c.advance(5);
+    }
+    await c.advance(1000);
+    expect(sawSyncTarget).toBe(true);
+    expect(c.node('alpha').disk).toBe('UpToDate');
+    expect(acked.length).toBeGreaterThan(10);
+    const held = new Set(c.node('alpha').heldWrites());
+    expect(acked.filter((id) => !held.has(id))).toEqual([]);
+    expect(c.checkWrites().ok).toBe(true);
+  });
+
   it('down of a held Primary fails to demote', async () => {
     const c = await pair();
     c.node('alpha').hold();
