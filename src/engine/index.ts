@@ -7,6 +7,7 @@ export type { ReasonCode, ReasonInfo, Severity } from './reasons.js';
 export { initialMemory, resourceMemory, INITIAL_RESOURCE_MEMORY, INITIAL_FENCE } from './memory.js';
 export type { EngineMemory, ResourceMemory, FenceMemory } from './memory.js';
 export { DEFAULT_POLICY, FENCING_POLICIES } from './policy.js';
+export { PEER_REQUEST_WAIT_MS } from './peer-requests.js';
 export type { EnginePolicy, FencingPolicy, BackoffPolicy } from './policy.js';
 export { resultObservation } from './observation.js';
 export type {

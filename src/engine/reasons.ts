@@ -372,10 +372,22 @@ export const REASONS = {
     'The peer asked for the resource but fails the pre-checks: keep it.',
     'See the facts.',
   ),
+  PEER_REQUEST_RELEASE_WAIT_VIEW: r(
+    'info',
+    null,
+    "The peer asked for the resource; the pre-checks fail only on what this node's view may not show yet (the peer's report and DRBD disagree): judge it again on every decision, up to 5 s, before refusing.",
+    'Nothing.',
+  ),
   PEER_REQUEST_TAKEOVER: r(
     'info',
     'switchover',
     'The peer released the resource and asks this node to take over: take over.',
+    'Nothing.',
+  ),
+  PEER_REQUEST_TAKEOVER_WAIT_VIEW: r(
+    'info',
+    null,
+    "The peer released and asked this node to take over, but this node's view still shows it Primary (or has no report): judge it again on every decision, up to 5 s, before refusing.",
     'Nothing.',
   ),
   PEER_REQUEST_TAKEOVER_REFUSED: r(

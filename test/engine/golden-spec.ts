@@ -262,6 +262,7 @@ const memorySpec = z
     fence: fenceSpec,
     startupDone: z.boolean(),
     resources: z.record(z.string(), resourceMemorySpec),
+    peerRequests: z.array(peerRequestSpec),
   })
   .partial()
   .strict();

@@ -264,7 +264,7 @@ export class Cycle {
     const stalled = this.stall.take();
 
     const local = await localFacts(s.resources, this.inputs.drbdView, this.ports.system);
-    const { obs, delivered } = this.inputs.observe(s, {
+    const obs = this.inputs.observe(s, {
       nowMs: clock.nowMs(),
       local,
       peer: membership.view(),
@@ -278,7 +278,6 @@ export class Cycle {
     this.memory = memory;
     this.records.persistLastPrimaries(memory);
     this.records.persistDegraded(obs);
-    this.inputs.peerAnswers.keepRefused(delivered, decision, now);
     this.lastObservation = obs;
     this.report = buildNodeReport(obs, memory, this.health());
     this.inputs.switchovers.settle(decision, obs);
@@ -300,13 +299,7 @@ export class Cycle {
     observer.decided(obs, decision, changed);
     trackAlerts(this.alerts, decision, this.ports.wall.nowIso());
     if (decision.plan.length > 0) this.executions.start(decision);
-    this.loop.wakeAt(
-      earliest([
-        nextDecisionAtMs,
-        this.inputs.peerAnswers.rejudgeDeadlineMs(),
-        this.inputs.switchovers.deadlineMs(),
-      ]),
-    );
+    this.loop.wakeAt(earliest([nextDecisionAtMs, this.inputs.switchovers.deadlineMs()]));
     await this.notifySystemd(decision);
     return { healthy: true };
   }

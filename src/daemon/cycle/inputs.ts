@@ -9,7 +9,6 @@ import type {
   ActionResultObservation,
   DrbdFencingMode,
   Observation,
-  PeerRequest,
   StartupObservation,
 } from '../../engine/index.js';
 import type { PeerView } from '../../membership/index.js';
@@ -42,10 +41,9 @@ export class CycleInputs {
     this.intents = intents;
   }
 
-  /** The observation for a decision, and the peer requests handed to it (each request once). */
-  observe(s: CycleSettings, f: ObservedFacts): { obs: Observation; delivered: PeerRequest[] } {
-    const delivered = this.peerAnswers.take();
-    const obs = buildObservation({
+  /** The observation for a decision; it carries each new peer request once. */
+  observe(s: CycleSettings, f: ObservedFacts): Observation {
+    return buildObservation({
       nowMs: f.nowMs,
       self: s.self,
       peerName: s.peer,
@@ -59,13 +57,12 @@ export class CycleInputs {
         standby: this.intents.standby,
         maintenance: this.intents.maintenance,
       },
-      peerRequests: delivered,
+      peerRequests: this.peerAnswers.take(),
       results: f.results,
       inFlight: f.inFlight,
       stalled: f.stalled,
       startup: this.startup,
       drbdFencing: this.drbdFencing,
     });
-    return { obs, delivered };
   }
 }

@@ -5,16 +5,13 @@
 import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
 import type { DrbdCommands, DrbdView } from '../../drbd/index.js';
-import type { Decision, PeerRequest } from '../../engine/index.js';
+import type { PeerRequest } from '../../engine/index.js';
 import { drbdStep, type DrbdPort, type ResourceExecConfig } from '../../executor/index.js';
 import type { DrbdResourceStatus } from '../../executor/ports.js';
 import { answerOutdateRequest, type OutdateAnswerResult } from '../../fencing/index.js';
 import type { NodeReport, PeerOperation, PeerReply } from '../../membership/index.js';
 import type { PersistedIntents } from '../intent-store.js';
 import { deviceOfResource } from '../resource-devices.js';
-
-/** A refused peer request is judged again on each decision for this long (the views converge meanwhile). */
-export const PEER_REQUEST_REJUDGE_MS = 5_000;
 
 export interface PeerAnswersOptions {
   readonly clock: Clock;
@@ -38,7 +35,7 @@ export class PeerAnswers {
 
   constructor(private readonly o: PeerAnswersOptions) {}
 
-  /** The requests for the next decision (each one handed over once; see `keepRefused`). */
+  /** The requests for the next decision, each handed over once (the engine keeps those that wait). */
   take(): PeerRequest[] {
     const r = this.requests;
     this.requests = [];
@@ -80,31 +77,6 @@ export class PeerAnswers {
         return reply('done', 'accepted', `${op.kind} of ${op.resource} accepted; the engine decides`);
       }
     }
-  }
-
-  /**
-   * A peer's request is judged on this node's view, which can lag the peer by an event: a takeover asked
-   * for the instant the peer demoted still sees it Primary here and is refused. A refused request is
-   * therefore judged again on the next decisions for a short while; an accepted one is delivered once.
-   */
-  keepRefused(delivered: readonly PeerRequest[], decision: Decision, now: number): void {
-    for (const req of delivered) {
-      const reason = decision.resources.find((r) => r.resource === req.resource)?.reason;
-      const refused = reason === 'PEER_REQUEST_RELEASE_REFUSED' || reason === 'PEER_REQUEST_TAKEOVER_REFUSED';
-      const pending = reason === 'HOLD_ACTION_IN_FLIGHT' || reason === 'STALL_REVERIFY';
-      const newer = this.requests.some((r) => r.resource === req.resource && r.kind === req.kind);
-      if ((refused || pending) && now - req.atMs < PEER_REQUEST_REJUDGE_MS && !newer) this.requests.push(req);
-    }
-  }
-
-  /** When the oldest request kept for re-judging stops being judged again (a decision is due), or null. */
-  rejudgeDeadlineMs(): number | null {
-    let best: number | null = null;
-    for (const r of this.requests) {
-      const at = r.atMs + PEER_REQUEST_REJUDGE_MS;
-      if (best === null || at < best) best = at;
-    }
-    return best;
   }
 
   /**
