@@ -6,8 +6,9 @@
 import type { Clock } from '../common/clock.js';
 import { clockSleep } from '../executor/budget.js';
 import type { FenceOutcome } from '../executor/ports.js';
-import type { FencePeerExitCode, FencingPolicy, OutdateAnswer } from './fence-peer-exit.js';
-import { afterNodeFence, fencePeerStep } from './fence-peer-exit.js';
+import type { FencePeerExitCode, OutdateAnswer } from '../engine/fence-peer-exit.js';
+import type { FencingPolicy } from '../engine/policy.js';
+import { afterNodeFence, fencePeerStep } from '../engine/fence-peer-exit.js';
 import { summarizeHandlers } from './handler-chain.js';
 
 /** The answer for the fence-peer entry point (control protocol's FencePeerResult). */

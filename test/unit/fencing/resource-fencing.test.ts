@@ -7,7 +7,7 @@ import {
   outdateAnswerOfPeerOutcome,
 } from '../../../src/fencing/outdate-request.js';
 import { serveFencePeer, type ServeFencePeerDeps } from '../../../src/fencing/serve-fence-peer.js';
-import type { OutdateAnswer } from '../../../src/fencing/fence-peer-exit.js';
+import type { OutdateAnswer } from '../../../src/engine/fence-peer-exit.js';
 import { drive, FakeWorld, primaryState, secondaryState } from '../executor/fakes.js';
 
 describe('answerOutdateRequest (the receiving node)', () => {

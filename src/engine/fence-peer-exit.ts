@@ -1,5 +1,6 @@
 /**
- * DRBD's fence-peer handler exit codes and how `drbd-sentinel fence-peer` arrives at one. Pure.
+ * DRBD's fence-peer handler exit codes and how `drbd-sentinel fence-peer` arrives at one. Pure (the
+ * engine's: fence-peer answers are decisions, journaled and replayed; see answers.ts).
  *
  * What DRBD (8.4 and 9, `conn_try_outdate_peer` in drbd_nl.c) does with each code:
  *
@@ -12,6 +13,8 @@
  * | 7 | the peer was STONITHed (node fencing) | marks the peer disk Outdated, resumes I/O |
  * | other (1) | failure | treats the handler as broken: with `resource-and-stonith` I/O stays frozen |
  */
+
+import type { FencingPolicy } from './policy.js';
 
 export const FENCE_PEER_EXIT = {
   PEER_INCONSISTENT: 3,
@@ -42,8 +45,6 @@ export const OUTDATE_ANSWERS = [
 ] as const;
 export type OutdateAnswer = (typeof OUTDATE_ANSWERS)[number];
 
-export const FENCING_POLICIES = ['stonith', 'resource-only', 'none'] as const;
-export type FencingPolicy = (typeof FENCING_POLICIES)[number];
 
 /** What fence-peer does after the daemon's answer: exit with a code, or fence the node first. */
 export type FencePeerStep =
