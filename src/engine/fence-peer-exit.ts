@@ -27,6 +27,12 @@ export const FENCE_PEER_EXIT = {
 
 export type FencePeerExitCode = (typeof FENCE_PEER_EXIT)[keyof typeof FENCE_PEER_EXIT];
 
+/** The answer for the fence-peer entry point (control protocol's FencePeerResult). */
+export interface FencePeerAnswer {
+  readonly exitCode: FencePeerExitCode;
+  readonly message: string;
+}
+
 /**
  * The daemon's answer to "get the peer's disk of R outdated over the heartbeat links".
  * `failed` is only the definite "I am reachable but my DRBD failed to outdate"; `slow` is a peer that
@@ -44,7 +50,6 @@ export const OUTDATE_ANSWERS = [
   'refused',
 ] as const;
 export type OutdateAnswer = (typeof OUTDATE_ANSWERS)[number];
-
 
 /** What fence-peer does after the daemon's answer: exit with a code, or fence the node first. */
 export type FencePeerStep =

@@ -1,5 +1,14 @@
 /** The engine's public surface: a pure decision function and its types (ARCHITECTURE.md). */
 export { decide } from './decide.js';
+export { answer, ANSWER_REASONS } from './answers.js';
+export type {
+  Answer,
+  AnswerReason,
+  FencePeerQuestion,
+  OutdateQuestion,
+  PrepareHandoverQuestion,
+  Question,
+} from './answers.js';
 export { explain, explainResource } from './explain.js';
 export { elect } from './rules/index.js';
 export { REASONS, REASON_CODES, isReasonCode, severityRank } from './reasons.js';

@@ -6,8 +6,18 @@ export { createFencePort, runFenceChain, summarizeHandlers } from './handler-cha
 // The fence delay and fence-peer exit rules are decisions: they live in the engine (pure, journaled).
 export type { FenceDelayInput } from '../engine/fence-delay.js';
 export { fenceDelayMs } from '../engine/fence-delay.js';
-export type { FencePeerExitCode, FencePeerStep, OutdateAnswer } from '../engine/fence-peer-exit.js';
-export { afterNodeFence, FENCE_PEER_EXIT, fencePeerStep, OUTDATE_ANSWERS } from '../engine/fence-peer-exit.js';
+export type {
+  FencePeerAnswer,
+  FencePeerExitCode,
+  FencePeerStep,
+  OutdateAnswer,
+} from '../engine/fence-peer-exit.js';
+export {
+  afterNodeFence,
+  FENCE_PEER_EXIT,
+  fencePeerStep,
+  OUTDATE_ANSWERS,
+} from '../engine/fence-peer-exit.js';
 export type { FencingPolicy } from '../engine/policy.js';
 export { FENCING_POLICIES } from '../engine/policy.js';
 export type { AnswerOutdateOptions, OutdateAnswerResult, OutdateReply } from './outdate-request.js';
@@ -18,8 +28,6 @@ export {
   outdateAnswerOfPeerOutcome,
   PEER_SLOW,
 } from './outdate-request.js';
-export type { FencePeerAnswer, ServeFencePeerDeps } from './serve-fence-peer.js';
-export { serveFencePeer } from './serve-fence-peer.js';
 export type { FenceControlCall } from './fence-peer-client.js';
 export { fencePeerViaDaemon, unfencePeerViaDaemon } from './fence-peer-client.js';
 export type { DrbdHandlerEnv } from './drbd-handler-env.js';

@@ -10,13 +10,16 @@ import { err, ok, type Result } from '../../common/result.js';
 import type { DrbdView } from '../../drbd/index.js';
 import { LINKED_CONNECTION_STATES } from '../../drbd/index.js';
 import {
+  answer,
   decide,
   explain,
   REASONS,
+  type Answer,
   type Decision,
   type DrbdFencingMode,
   type EngineMemory,
   type Observation,
+  type Question,
 } from '../../engine/index.js';
 import type { FencePeerAnswer } from '../../fencing/index.js';
 import type { DaemonHealth, NodeReport, PeerOperation, PeerReply } from '../../membership/index.js';
@@ -86,6 +89,7 @@ export class Cycle {
       view: () => this.inputs.drbdView,
       intents: () => this.inputs.intents,
       report: () => this.report,
+      judge: (q) => this.judge(q),
       wake: () => this.loop.trigger('peer'),
     });
     this.inputs = new CycleInputs(
@@ -165,7 +169,10 @@ export class Cycle {
     return this.inputs.peerAnswers.answer(op);
   }
 
-  /** DRBD's fence-peer handler, through the control socket. */
+  /**
+   * DRBD's fence-peer handler, through the control socket: answered at once (DRBD has I/O frozen), each
+   * step by the engine's `answer`, journaled.
+   */
   answerFencePeer(resource: string): Promise<FencePeerAnswer> {
     const s = this.settings;
     return answerFencePeerCall(resource, {
@@ -174,7 +181,7 @@ export class Cycle {
       signal: this.ports.signal,
       drbd: this.ports.drbd,
       resources: s.resources,
-      view: this.inputs.drbdView,
+      view: () => this.inputs.drbdView,
       now: () => ({
         peerView: this.ports.membership.view(),
         memory: this.memory,
@@ -188,11 +195,19 @@ export class Cycle {
       requester: this.actors.requester,
       fence: this.actors.fence,
       notify: this.ports.notify,
+      judge: (q) => this.judge(q),
       fenced: (result) => {
         this.executions.addResult(result);
         this.loop.trigger('action-done');
       },
     });
+  }
+
+  /** The engine's answer to a question from outside the loop, journaled with it (replay recomputes it). */
+  private judge(q: Question): Answer {
+    const a = answer(q);
+    this.records.journalAnswer(this.settings.self, this.ports.clock.nowMs(), q, a);
+    return a;
   }
 
   /** An operator switchover of `resource` to node `to`: answered by a later decision. */
