@@ -11,6 +11,7 @@ import type { EnginePolicy } from './policy.js';
 import type { ReasonCode } from './reasons.js';
 import { REASONS, severityRank } from './reasons.js';
 import { nextDecisionAtMs } from './next-decision.js';
+import { maintenanceNotice, reminderNotices } from './notices.js';
 import { requestsStillWaiting, requestsToJudge } from './peer-requests.js';
 import { absorbResults } from './results.js';
 import type { Verdict } from './rules/index.js';
@@ -192,6 +193,11 @@ export function decide(observation: Observation, memory: EngineMemory, policy: E
   const plan: Action[] = [
     ...absorbed.notices,
     ...nodeNotices(obs, mem),
+    ...maintenanceNotice(obs, mem),
+    ...reminderNotices(
+      obs,
+      outcomes.map((o) => o.decision),
+    ),
     ...fenceAction,
     ...releases.flatMap((o) => o.decision.plan),
     ...takeovers.flatMap((o) => o.decision.plan),
@@ -228,6 +234,7 @@ export function decide(observation: Observation, memory: EngineMemory, policy: E
     ...mem,
     peerWasReachable: obs.peer.reachable,
     resources,
+    maintenance: obs.intents.maintenance,
     ...(waiting.length > 0 || mem.peerRequests !== undefined ? { peerRequests: waiting } : {}),
   };
   return {

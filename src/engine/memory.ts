@@ -66,6 +66,8 @@ export interface EngineMemory {
    * judged again on every decision. Absent in journals written before it: none.
    */
   readonly peerRequests?: readonly PeerRequest[];
+  /** This node's maintenance intent at the previous decision (a switch is notified); absent before the first. */
+  readonly maintenance?: boolean;
 }
 
 export const INITIAL_FENCE: FenceMemory = { status: 'none', failures: 0, nextAttemptMs: null };

@@ -222,7 +222,17 @@ export class Cycle {
     });
   }
 
-  /** Stores and applies the operator's standby/maintenance intents. */
+  /**
+   * The reminders job: the next decision re-sends the page or warning of every problem still open (the
+   * engine plans them). Returns how many alerts are open now.
+   */
+  remindOpenAlerts(): number {
+    this.inputs.remindersDue = true;
+    this.loop.trigger('intent');
+    return this.alerts.size;
+  }
+
+  /** Stores and applies the operator's standby/maintenance intents (the engine notifies a maintenance switch). */
   setIntents(next: PersistedIntents): Result<void, { code: string; message: string }> {
     const saved = this.ports.stores.saveIntents(next);
     if (!saved.ok) return err({ code: 'E_CONFIG', message: saved.error });

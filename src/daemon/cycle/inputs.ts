@@ -1,7 +1,7 @@
 /**
  * What the next observation is assembled from, besides the engine's own memory: the DRBD view, DRBD's
- * fencing setting, the operator's intents, switchovers waiting, the peer's requests and the startup
- * facts. Set from outside (events, control requests), read once per decision.
+ * fencing setting, the operator's intents, switchovers waiting, the peer's requests, a reminder due and
+ * the startup facts. Set from outside (events, control requests), read once per decision.
  */
 import type { DrbdView } from '../../drbd/index.js';
 import { EMPTY_DRBD_VIEW } from '../../drbd/index.js';
@@ -32,6 +32,8 @@ export class CycleInputs {
   drbdFencing: ReadonlyMap<string, DrbdFencingMode> = new Map();
   intents: PersistedIntents;
   readonly switchovers = new Switchovers();
+  /** The reminders job fired: the next decision re-sends what is still open (handed over once). */
+  remindersDue = false;
 
   constructor(
     readonly startup: StartupObservation,
@@ -43,7 +45,10 @@ export class CycleInputs {
 
   /** The observation for a decision; it carries each new peer request once. */
   observe(s: CycleSettings, f: ObservedFacts): Observation {
+    const remindersDue = this.remindersDue;
+    this.remindersDue = false;
     return buildObservation({
+      remindersDue,
       nowMs: f.nowMs,
       self: s.self,
       peerName: s.peer,
