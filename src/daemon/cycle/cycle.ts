@@ -307,7 +307,13 @@ export class Cycle {
     this.report = buildNodeReport(obs, memory, this.health());
     this.inputs.switchovers.settle(decision, obs);
 
-    const changed = previous === null || previous.reason !== decision.reason || decision.plan.length > 0;
+    // A new peer request is journaled with its judgement even when the decision looks the same (a wait
+    // displaced by a base rule shows only as `alsoDecided`).
+    const changed =
+      previous === null ||
+      previous.reason !== decision.reason ||
+      decision.plan.length > 0 ||
+      obs.peerRequests.length > 0;
     if (changed) {
       this.records.journal(s.self, obs, memoryBefore, s.policy, decision);
       this.last = {

@@ -223,14 +223,24 @@ describe('answers outside the loop', () => {
     await advanceTo(clock, 500);
     const handover = await cycle.answerPeer({ kind: 'prepare-handover', resource: RESOURCE });
     expect(handover).toMatchObject({ outcome: 'done', code: 'ready' });
+    // A takeover request while this node's view still shows the peer Primary waits in the engine.
+    await cycle.answerPeer({ kind: 'takeover', resource: RESOURCE });
+    await advanceTo(clock, 600);
+    // The maintenance switch and a due reminder are notifications the engine plans.
+    expect(cycle.setIntents({ standby: false, maintenance: true }).ok).toBe(true);
+    await advanceTo(clock, 700);
+    expect(cycle.setIntents({ standby: false, maintenance: false }).ok).toBe(true);
+    await advanceTo(clock, 800);
+    cycle.remindOpenAlerts();
+    await advanceTo(clock, 900);
     const unknown = await cycle.answerPeer({ kind: 'outdate', resource: 'nope' });
     expect(unknown).toMatchObject({ outcome: 'refused', code: 'unknown-resource' });
     // The peer answers no outdate request (lost on every link): node fencing under stonith, after the
     // fence delay, since the peer was Primary here and this node is not. DRBD gets 7 without a tick.
-    world.peer = peerView(false, 500);
+    world.peer = peerView(false, 900);
     world.request = async () => err({ code: 'E_PEER_UNREACHABLE', message: 'no answer on any link' });
     const call = cycle.answerFencePeer(RESOURCE);
-    await advanceTo(clock, 2_000);
+    await advanceTo(clock, 2_400);
     expect(await call).toMatchObject({ exitCode: 7 });
     await cycle.stop();
 
@@ -246,7 +256,17 @@ describe('answers outside the loop', () => {
     expect(fenceNode).toMatchObject({ step: 'fence-node', delayMs: 1_000 });
     const fencedAt = answers[4]?.monoMs ?? 0;
     expect(fencedAt - (answers[3]?.monoMs ?? 0)).toBe(1_000);
-    expect(journal.some((e) => e.kind === undefined)).toBe(true);
+    // ...and the answer did not wait for the loop: the first step came at the call's own time.
+    expect(answers[2]?.monoMs).toBe(900);
+    const decided = journal.filter((e) => e.kind === undefined).map((e) => e.decision as Decision);
+    // HOLD_PEER_REACHABLE_REPL_LOST (a warning) stays the decision; the request's wait is in its facts.
+    expect(decided.map((d) => d.resources[0]?.facts.alsoDecided)).toContain(
+      'PEER_REQUEST_TAKEOVER_WAIT_VIEW',
+    );
+    const notes = decided.flatMap((d) => d.plan.flatMap((a) => (a.kind === 'notify' ? [a.message] : [])));
+    expect(notes).toContain('maintenance on (set on alpha)');
+    expect(notes).toContain('maintenance off (set on alpha)');
+    expect(notes.some((m) => m.startsWith('still open: r0: '))).toBe(true);
 
     const report = replayEntries(
       journal.map((entry, i) => ({ line: i + 1, entry: JSON.parse(JSON.stringify(entry)) as JournalEntry })),
