@@ -14,24 +14,10 @@
  * | other (1) | failure | treats the handler as broken: with `resource-and-stonith` I/O stays frozen |
  */
 
+import { FENCE_PEER_EXIT, type FencePeerExitCode } from '../drbd/fence-peer-codes.js';
 import type { FencingPolicy } from './policy.js';
 
-export const FENCE_PEER_EXIT = {
-  PEER_INCONSISTENT: 3,
-  PEER_OUTDATED: 4,
-  PEER_DOWN: 5,
-  PEER_PRIMARY: 6,
-  PEER_STONITHED: 7,
-  FAILURE: 1,
-} as const;
-
-export type FencePeerExitCode = (typeof FENCE_PEER_EXIT)[keyof typeof FENCE_PEER_EXIT];
-
-/** The answer for the fence-peer entry point (control protocol's FencePeerResult). */
-export interface FencePeerAnswer {
-  readonly exitCode: FencePeerExitCode;
-  readonly message: string;
-}
+export { FENCE_PEER_EXIT, type FencePeerAnswer, type FencePeerExitCode } from '../drbd/fence-peer-codes.js';
 
 /**
  * The daemon's answer to "get the peer's disk of R outdated over the heartbeat links".
