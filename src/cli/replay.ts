@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
 import { EXIT } from '../common/errors.js';
-import { decide, type EngineMemory, type EnginePolicy, type Observation } from '../engine/index.js';
+import {
+  answer,
+  decide,
+  type EngineMemory,
+  type EnginePolicy,
+  type Observation,
+  type Question,
+} from '../engine/index.js';
 import { readJournalFile, renderReplayReport, replayEntries, type Recompute } from '../journal/index.js';
 import { CliExit } from './program-exit.js';
 
@@ -13,12 +20,15 @@ export interface ReplayDeps {
 }
 
 /**
- * Today's engine on a journal entry: `decide(observation, memory, policy).decision`. The journal holds them as
+ * Today's engine on a journal entry: `decide(observation, memory, policy).decision`, or for an answer given
+ * outside the loop (fence-peer, a peer's request) `answer(question)`. The journal holds them as
  * the plain JSON the engine's types are (no Maps, no classes), so the casts only restore the static types.
  */
 export const engineRecompute: Recompute = (entry) =>
-  decide(entry.observation as Observation, entry.memory as EngineMemory, entry.policy as EnginePolicy)
-    .decision;
+  entry.kind === 'answer'
+    ? answer(entry.observation as Question)
+    : decide(entry.observation as Observation, entry.memory as EngineMemory, entry.policy as EnginePolicy)
+        .decision;
 
 /**
  * `drbd-sentinel replay FILE [--verbose] [--json]`: re-runs today's engine on every decision of a journal file

@@ -50,13 +50,9 @@ export function controlHandlers(c: ControlContext): ControlHandlers {
       return r.ok ? ok({ summary: `standby ${req.on ? 'on' : 'off'} on ${nodes.local.name}`, steps: [] }) : r;
     },
     maintenance: (req: { on: boolean }): Result<OperationReport, { code: string; message: string }> => {
+      // The engine notices the switch and plans its `maintenance` notification (journaled).
       const r = cycle.setIntents({ ...cycle.intents, maintenance: req.on });
       if (!r.ok) return r;
-      c.notifier.notify({
-        event: 'maintenance',
-        resource: null,
-        message: `maintenance ${req.on ? 'on' : 'off'} (set on ${nodes.local.name})`,
-      });
       return ok({ summary: `maintenance ${req.on ? 'on: both nodes observe only' : 'off'}`, steps: [] });
     },
     'fence-peer': async (req: { resource: string }) => ok(await cycle.answerFencePeer(req.resource)),

@@ -148,14 +148,6 @@ export function schedulerPorts(
       const o = await a.drbdCommands.run({ op: 'verify', resource }, { signal });
       return o.ok ? ok(undefined) : err(o.error.message);
     },
-    remindOpenAlerts: async () => {
-      for (const alert of cycle.alerts.values())
-        a.notifier.notify({
-          event: alert.event,
-          resource: alert.resource,
-          message: `still open: ${alert.message}`,
-        });
-      return cycle.alerts.size;
-    },
+    remindOpenAlerts: async () => cycle.remindOpenAlerts(),
   };
 }

@@ -35,6 +35,8 @@ export interface ObservationInputs {
   readonly startup: StartupObservation;
   /** DRBD's `fencing` per resource as read from `drbdadm dump-xml`; a resource not in it is unknown. */
   readonly drbdFencing: ReadonlyMap<string, DrbdFencingMode>;
+  /** The reminders job fired since the previous decision. */
+  readonly remindersDue?: boolean;
 }
 
 const NO_FACTS: LocalResourceFacts = { mounted: false, servicesUp: false, currentUuid: null };
@@ -77,5 +79,6 @@ export function buildObservation(input: ObservationInputs): Observation {
     inFlight: input.inFlight,
     stalled: input.stalled,
     startup: input.startup,
+    ...(input.remindersDue === true ? { remindersDue: true } : {}),
   };
 }

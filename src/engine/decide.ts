@@ -11,6 +11,8 @@ import type { EnginePolicy } from './policy.js';
 import type { ReasonCode } from './reasons.js';
 import { REASONS, severityRank } from './reasons.js';
 import { nextDecisionAtMs } from './next-decision.js';
+import { maintenanceNotice, reminderNotices } from './notices.js';
+import { requestsStillWaiting, requestsToJudge } from './peer-requests.js';
 import { absorbResults } from './results.js';
 import type { Verdict } from './rules/index.js';
 import { resourceRules } from './rules/index.js';
@@ -171,7 +173,10 @@ export function decide(observation: Observation, memory: EngineMemory, policy: E
   const obs = observation;
   const absorbed = absorbResults(obs, policy, memory);
   const mem = nodeMemory(obs, policy, absorbed.memory);
-  const outcomes = obs.resources.map((res) => decideResource(obs, policy, mem, res));
+  const judged = requestsToJudge(obs, mem);
+  // The rules read the peer's requests from the observation: give them the waiting ones too.
+  const judging: Observation = (mem.peerRequests ?? []).length === 0 ? obs : { ...obs, peerRequests: judged };
+  const outcomes = obs.resources.map((res) => decideResource(judging, policy, mem, res));
 
   const fence = mem.fence;
   const fenceFree =
@@ -188,6 +193,11 @@ export function decide(observation: Observation, memory: EngineMemory, policy: E
   const plan: Action[] = [
     ...absorbed.notices,
     ...nodeNotices(obs, mem),
+    ...maintenanceNotice(obs, mem),
+    ...reminderNotices(
+      obs,
+      outcomes.map((o) => o.decision),
+    ),
     ...fenceAction,
     ...releases.flatMap((o) => o.decision.plan),
     ...takeovers.flatMap((o) => o.decision.plan),
@@ -219,7 +229,14 @@ export function decide(observation: Observation, memory: EngineMemory, policy: E
     facts: top === null ? nodeFacts : { ...nodeFacts, resource: top.resource, ...top.facts },
     resources: outcomes.map((o) => o.decision),
   };
-  const memoryAfter: EngineMemory = { ...mem, peerWasReachable: obs.peer.reachable, resources };
+  const waiting = requestsStillWaiting(judged, decision.resources, obs.nowMs);
+  const memoryAfter: EngineMemory = {
+    ...mem,
+    peerWasReachable: obs.peer.reachable,
+    resources,
+    maintenance: obs.intents.maintenance,
+    ...(waiting.length > 0 || mem.peerRequests !== undefined ? { peerRequests: waiting } : {}),
+  };
   return {
     decision,
     memory: memoryAfter,

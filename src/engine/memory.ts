@@ -3,6 +3,7 @@
  * mutates the one it was given; the daemon journals it so a restart or an offline `replay` continues
  * from the same point.
  */
+import type { PeerRequest } from './observation.js';
 import type { ReasonCode } from './reasons.js';
 
 /** Node-level fencing state for the current peer-loss episode (reset when the peer is heard again). */
@@ -60,6 +61,13 @@ export interface EngineMemory {
   /** The startup phase is over: the peer was heard once, or the startup wait expired. */
   readonly startupDone: boolean;
   readonly resources: Readonly<Record<string, ResourceMemory>>;
+  /**
+   * The peer's release / takeover requests waiting for this node's view to catch up (peer-requests.ts),
+   * judged again on every decision. Absent in journals written before it: none.
+   */
+  readonly peerRequests?: readonly PeerRequest[];
+  /** This node's maintenance intent at the previous decision (a switch is notified); absent before the first. */
+  readonly maintenance?: boolean;
 }
 
 export const INITIAL_FENCE: FenceMemory = { status: 'none', failures: 0, nextAttemptMs: null };

@@ -1,11 +1,12 @@
 /**
  * When the engine next needs to decide although nothing is observed to change: the earliest moment a
  * waiting rule's time runs out (fence delay, dead time, initdead, failback delay, the first DRBD view's
- * bound, a backoff or yield ending). The cycle wakes exactly then, besides waking on every event. Waking
+ * bound, a backoff or yield ending, a waiting peer request's bound). The cycle wakes exactly then, besides waking on every event. Waking
  * for a wait that no longer applies costs one decision and changes nothing. Pure.
  */
 import type { EngineMemory } from './memory.js';
 import type { Observation } from './observation.js';
+import { PEER_REQUEST_WAIT_MS } from './peer-requests.js';
 import type { EnginePolicy } from './policy.js';
 
 export function nextDecisionAtMs(
@@ -28,6 +29,7 @@ export function nextDecisionAtMs(
     if (rm.releaseRequestedAtMs !== null) at.push(rm.releaseRequestedAtMs + policy.yieldMs);
     if (rm.takeoverRequestedAtMs !== null) at.push(rm.takeoverRequestedAtMs + policy.yieldMs);
   }
+  for (const r of memory.peerRequests ?? []) at.push(r.atMs + PEER_REQUEST_WAIT_MS);
   let best: number | null = null;
   for (const t of at) if (t !== null && t > obs.nowMs && (best === null || t < best)) best = t;
   return best;

@@ -117,6 +117,11 @@ export interface Observation {
   /** The loop or the process was paused longer than its threshold since the previous decision. */
   readonly stalled: boolean;
   readonly startup: StartupObservation;
+  /**
+   * The reminders job fired (`schedule.reminders`): re-send the page or warning of every problem still
+   * open. Absent in journals written before this field: not due.
+   */
+  readonly remindersDue?: boolean;
 }
 
 /**

@@ -135,7 +135,7 @@ export const REASONS = {
   STEADY_SECONDARY_PEER_ELECTED: r(
     'info',
     null,
-    'Both Secondary; the agreed tie-break elects the peer: wait for it to promote.',
+    'Both Secondary; the election elects the peer (by the agreed tie-break, or as the only candidate): wait for it to promote.',
     'Nothing.',
   ),
   ELECTED_TAKEOVER: r(
@@ -143,6 +143,12 @@ export const REASONS = {
     'failover',
     'Both Secondary, peer reachable; this node wins the tie-break (preferred, last Primary, lower name): take over.',
     'Nothing.',
+  ),
+  ELECTED_ONLY_CANDIDATE: r(
+    'info',
+    'failover',
+    'Both Secondary, peer reachable; the peer cannot take the resource (its disk is not UpToDate, or it is in standby or split-brain), so this node, the only candidate, takes over.',
+    'Check why the peer is no candidate.',
   ),
   ELECTED_OUTDATE_PEER_FIRST: r(
     'warning',
@@ -366,10 +372,22 @@ export const REASONS = {
     'The peer asked for the resource but fails the pre-checks: keep it.',
     'See the facts.',
   ),
+  PEER_REQUEST_RELEASE_WAIT_VIEW: r(
+    'info',
+    null,
+    "The peer asked for the resource; the pre-checks fail only on what this node's view may not show yet (the peer's report and DRBD disagree): judge it again on every decision, up to 5 s, before refusing.",
+    'Nothing.',
+  ),
   PEER_REQUEST_TAKEOVER: r(
     'info',
     'switchover',
     'The peer released the resource and asks this node to take over: take over.',
+    'Nothing.',
+  ),
+  PEER_REQUEST_TAKEOVER_WAIT_VIEW: r(
+    'info',
+    null,
+    "The peer released and asked this node to take over, but this node's view still shows it Primary (or has no report): judge it again on every decision, up to 5 s, before refusing.",
     'Nothing.',
   ),
   PEER_REQUEST_TAKEOVER_REFUSED: r(

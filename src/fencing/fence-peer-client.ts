@@ -4,8 +4,7 @@
  * injected (src/control's `controlRequest` in production, a fake in tests).
  */
 import type { Result } from '../common/result.js';
-import type { FencePeerExitCode } from './fence-peer-exit.js';
-import { FENCE_PEER_EXIT } from './fence-peer-exit.js';
+import { FENCE_PEER_EXIT, type FencePeerExitCode } from '../drbd/fence-peer-codes.js';
 
 /** What the control client returns for fence-peer / unfence-peer. */
 export type FenceControlCall = (

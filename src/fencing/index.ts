@@ -3,16 +3,23 @@ export type { FenceTarget } from './handler-env.js';
 export { fenceHandlerEnv } from './handler-env.js';
 export type { FenceChainOptions, FenceHandlerConfig } from './handler-chain.js';
 export { createFencePort, runFenceChain, summarizeHandlers } from './handler-chain.js';
-export type { FenceDelayInput } from './fence-delay.js';
-export { fenceDelayMs } from './fence-delay.js';
-export type { FencePeerExitCode, FencePeerStep, FencingPolicy, OutdateAnswer } from './fence-peer-exit.js';
+// The fence delay and fence-peer exit rules are decisions: they live in the engine (pure, journaled).
+export type { FenceDelayInput } from '../engine/fence-delay.js';
+export { fenceDelayMs } from '../engine/fence-delay.js';
+export type {
+  FencePeerAnswer,
+  FencePeerExitCode,
+  FencePeerStep,
+  OutdateAnswer,
+} from '../engine/fence-peer-exit.js';
 export {
   afterNodeFence,
   FENCE_PEER_EXIT,
-  FENCING_POLICIES,
   fencePeerStep,
   OUTDATE_ANSWERS,
-} from './fence-peer-exit.js';
+} from '../engine/fence-peer-exit.js';
+export type { FencingPolicy } from '../engine/policy.js';
+export { FENCING_POLICIES } from '../engine/policy.js';
 export type { AnswerOutdateOptions, OutdateAnswerResult, OutdateReply } from './outdate-request.js';
 export {
   answerOutdateRequest,
@@ -21,8 +28,6 @@ export {
   outdateAnswerOfPeerOutcome,
   PEER_SLOW,
 } from './outdate-request.js';
-export type { FencePeerAnswer, ServeFencePeerDeps } from './serve-fence-peer.js';
-export { serveFencePeer } from './serve-fence-peer.js';
 export type { FenceControlCall } from './fence-peer-client.js';
 export { fencePeerViaDaemon, unfencePeerViaDaemon } from './fence-peer-client.js';
 export type { DrbdHandlerEnv } from './drbd-handler-env.js';

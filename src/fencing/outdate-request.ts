@@ -8,7 +8,7 @@ import { clockSleep } from '../executor/budget.js';
 import type { OpOptions, StepOutcome } from '../executor/outcome.js';
 import type { DrbdPort, DrbdResourceStatus, PeerRequestOutcome } from '../executor/ports.js';
 import { LINKED_CONNECTION_STATES } from '../drbd/types.js';
-import type { OutdateAnswer } from './fence-peer-exit.js';
+import type { OutdateAnswer } from '../engine/fence-peer-exit.js';
 
 /** Reason codes of the receiver's reply (PeerReply.code). */
 export const OUTDATE_REPLY_CODES = {

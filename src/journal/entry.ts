@@ -15,6 +15,12 @@ export interface JournalEntry<O = unknown, M = unknown, P = unknown, D = unknown
   readonly node: string;
   /** Increasing per daemon run; gaps mean entries were not written (e.g. disk full). */
   readonly seq: number;
+  /**
+   * `answer`: an answer given outside the loop (the peer's prepare-handover / outdate request, DRBD's
+   * fence-peer handler): `observation` holds the engine's question, `decision` its answer, `memory` and
+   * `policy` are null. Absent (journals before it) or `decision`: one decision of the loop.
+   */
+  readonly kind?: 'decision' | 'answer';
   readonly observation: O;
   /** Engine memory before the decision (the input, not the updated memory). */
   readonly memory: M;

@@ -2,7 +2,10 @@ import { err, ok, type Result } from '../common/result.js';
 import type { JournalEntry } from './entry.js';
 import type { NumberedEntry } from './reader.js';
 
-/** The comparable part of a decision: its reason, its plan's action kinds, and each resource's reason. */
+/**
+ * The comparable part of a decision: its reason, its plan's action kinds, and each resource's reason; of an
+ * answer (journal entry kind `answer`): its reason and its step with the code it carries.
+ */
 export interface DecisionDigest {
   readonly reason: string;
   readonly kinds: readonly string[];
@@ -17,6 +20,11 @@ export function digestDecision(decision: unknown): Result<DecisionDigest, string
   if (typeof decision !== 'object' || decision === null) return err('decision is not an object');
   const d = decision as Record<string, unknown>;
   if (typeof d.reason !== 'string') return err('decision has no reason');
+  // An answer given outside the loop (fence-peer, a peer's request): its step, with the code it carries.
+  if (typeof d.step === 'string' && !('plan' in d)) {
+    const detail = [d.exitCode, d.outcome, d.code, d.delayMs].filter((x) => x !== undefined).join(' ');
+    return ok({ reason: d.reason, kinds: [detail === '' ? d.step : `${d.step} ${detail}`], resources: [] });
+  }
   if (!Array.isArray(d.plan)) return err('decision has no plan');
   const kinds: string[] = [];
   for (const a of d.plan as unknown[]) {

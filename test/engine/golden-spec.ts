@@ -217,6 +217,7 @@ const observationSpec = z
     peerRequests: z.array(peerRequestSpec),
     results: z.array(resultSpec),
     startup: startupSpec,
+    remindersDue: z.boolean(),
   })
   .partial()
   .strict();
@@ -262,6 +263,8 @@ const memorySpec = z
     fence: fenceSpec,
     startupDone: z.boolean(),
     resources: z.record(z.string(), resourceMemorySpec),
+    peerRequests: z.array(peerRequestSpec),
+    maintenance: z.boolean(),
   })
   .partial()
   .strict();
@@ -403,6 +406,7 @@ export function goldenInputs(spec: GoldenSpec): {
     ...(o.peerRequests !== undefined ? { peerRequests: o.peerRequests } : {}),
     ...(o.results !== undefined ? { results: o.results } : {}),
     ...(o.startup !== undefined ? { startup: o.startup } : {}),
+    ...(o.remindersDue !== undefined ? { remindersDue: o.remindersDue } : {}),
   });
   const { fence, ...m } = spec.memory ?? {};
   const { retry, fenceRetry, ...p } = spec.policy ?? {};

@@ -164,7 +164,9 @@ export async function runJournalToGolden(argv: readonly string[]): Promise<RunRe
 
   const read = readJournalFile(file);
   if (!read.ok) return usage(read.error);
-  const picked = selectEntries(read.value.entries, selector);
+  // Golden cases specify decide(); answers outside the loop (kind answer) are replayed, not converted.
+  const decisions = read.value.entries.filter((e) => e.entry.kind !== 'answer');
+  const picked = selectEntries(decisions, selector);
   if (picked.length === 0) return usage(`${file}: no journal entry matches`);
   if ('seq' in selector && picked.length > 1)
     return usage(

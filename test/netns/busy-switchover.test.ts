@@ -34,6 +34,11 @@ describe('netns: busy umount during switchover', () => {
       // ...and the holder the executor ended is the one `sim hold` started (fuser listed its real PID).
       const holders = umounts.flatMap((l) => (l.holders as { command: string }[] | undefined) ?? []);
       expect(holders.map((h) => h.command)).toContain('sh');
+      // The target judged the takeover request while its view still showed the releasing node Primary:
+      // that waits for the view (no page), it is no refusal. Its decisions show the wait or the takeover.
+      const target = p.daemonLog(secondary).map((l) => l.reason);
+      expect(target).not.toContain('PEER_REQUEST_TAKEOVER_REFUSED');
+      expect(target).toContain('PEER_REQUEST_TAKEOVER');
       expect(await p.write(secondary, 30)).toBe(30);
       expect(await p.waitSteady(60_000)).toBe(secondary);
       await p.checkWrites();

@@ -10,13 +10,16 @@ import { err, ok, type Result } from '../../common/result.js';
 import type { DrbdView } from '../../drbd/index.js';
 import { LINKED_CONNECTION_STATES } from '../../drbd/index.js';
 import {
+  answer,
   decide,
   explain,
   REASONS,
+  type Answer,
   type Decision,
   type DrbdFencingMode,
   type EngineMemory,
   type Observation,
+  type Question,
 } from '../../engine/index.js';
 import type { FencePeerAnswer } from '../../fencing/index.js';
 import type { DaemonHealth, NodeReport, PeerOperation, PeerReply } from '../../membership/index.js';
@@ -86,6 +89,7 @@ export class Cycle {
       view: () => this.inputs.drbdView,
       intents: () => this.inputs.intents,
       report: () => this.report,
+      judge: (q) => this.judge(q),
       wake: () => this.loop.trigger('peer'),
     });
     this.inputs = new CycleInputs(
@@ -165,7 +169,10 @@ export class Cycle {
     return this.inputs.peerAnswers.answer(op);
   }
 
-  /** DRBD's fence-peer handler, through the control socket. */
+  /**
+   * DRBD's fence-peer handler, through the control socket: answered at once (DRBD has I/O frozen), each
+   * step by the engine's `answer`, journaled.
+   */
   answerFencePeer(resource: string): Promise<FencePeerAnswer> {
     const s = this.settings;
     return answerFencePeerCall(resource, {
@@ -174,7 +181,7 @@ export class Cycle {
       signal: this.ports.signal,
       drbd: this.ports.drbd,
       resources: s.resources,
-      view: this.inputs.drbdView,
+      view: () => this.inputs.drbdView,
       now: () => ({
         peerView: this.ports.membership.view(),
         memory: this.memory,
@@ -188,11 +195,19 @@ export class Cycle {
       requester: this.actors.requester,
       fence: this.actors.fence,
       notify: this.ports.notify,
+      judge: (q) => this.judge(q),
       fenced: (result) => {
         this.executions.addResult(result);
         this.loop.trigger('action-done');
       },
     });
+  }
+
+  /** The engine's answer to a question from outside the loop, journaled with it (replay recomputes it). */
+  private judge(q: Question): Answer {
+    const a = answer(q);
+    this.records.journalAnswer(this.settings.self, this.ports.clock.nowMs(), q, a);
+    return a;
   }
 
   /** An operator switchover of `resource` to node `to`: answered by a later decision. */
@@ -207,7 +222,17 @@ export class Cycle {
     });
   }
 
-  /** Stores and applies the operator's standby/maintenance intents. */
+  /**
+   * The reminders job: the next decision re-sends the page or warning of every problem still open (the
+   * engine plans them). Returns how many alerts are open now.
+   */
+  remindOpenAlerts(): number {
+    this.inputs.remindersDue = true;
+    this.loop.trigger('intent');
+    return this.alerts.size;
+  }
+
+  /** Stores and applies the operator's standby/maintenance intents (the engine notifies a maintenance switch). */
   setIntents(next: PersistedIntents): Result<void, { code: string; message: string }> {
     const saved = this.ports.stores.saveIntents(next);
     if (!saved.ok) return err({ code: 'E_CONFIG', message: saved.error });
@@ -264,7 +289,7 @@ export class Cycle {
     const stalled = this.stall.take();
 
     const local = await localFacts(s.resources, this.inputs.drbdView, this.ports.system);
-    const { obs, delivered } = this.inputs.observe(s, {
+    const obs = this.inputs.observe(s, {
       nowMs: clock.nowMs(),
       local,
       peer: membership.view(),
@@ -278,12 +303,17 @@ export class Cycle {
     this.memory = memory;
     this.records.persistLastPrimaries(memory);
     this.records.persistDegraded(obs);
-    this.inputs.peerAnswers.keepRefused(delivered, decision, now);
     this.lastObservation = obs;
     this.report = buildNodeReport(obs, memory, this.health());
     this.inputs.switchovers.settle(decision, obs);
 
-    const changed = previous === null || previous.reason !== decision.reason || decision.plan.length > 0;
+    // A new peer request is journaled with its judgement even when the decision looks the same (a wait
+    // displaced by a base rule shows only as `alsoDecided`).
+    const changed =
+      previous === null ||
+      previous.reason !== decision.reason ||
+      decision.plan.length > 0 ||
+      obs.peerRequests.length > 0;
     if (changed) {
       this.records.journal(s.self, obs, memoryBefore, s.policy, decision);
       this.last = {
@@ -300,13 +330,7 @@ export class Cycle {
     observer.decided(obs, decision, changed);
     trackAlerts(this.alerts, decision, this.ports.wall.nowIso());
     if (decision.plan.length > 0) this.executions.start(decision);
-    this.loop.wakeAt(
-      earliest([
-        nextDecisionAtMs,
-        this.inputs.peerAnswers.rejudgeDeadlineMs(),
-        this.inputs.switchovers.deadlineMs(),
-      ]),
-    );
+    this.loop.wakeAt(earliest([nextDecisionAtMs, this.inputs.switchovers.deadlineMs()]));
     await this.notifySystemd(decision);
     return { healthy: true };
   }

@@ -1,7 +1,7 @@
 /**
  * What the next observation is assembled from, besides the engine's own memory: the DRBD view, DRBD's
- * fencing setting, the operator's intents, switchovers waiting, the peer's requests and the startup
- * facts. Set from outside (events, control requests), read once per decision.
+ * fencing setting, the operator's intents, switchovers waiting, the peer's requests, a reminder due and
+ * the startup facts. Set from outside (events, control requests), read once per decision.
  */
 import type { DrbdView } from '../../drbd/index.js';
 import { EMPTY_DRBD_VIEW } from '../../drbd/index.js';
@@ -9,7 +9,6 @@ import type {
   ActionResultObservation,
   DrbdFencingMode,
   Observation,
-  PeerRequest,
   StartupObservation,
 } from '../../engine/index.js';
 import type { PeerView } from '../../membership/index.js';
@@ -33,6 +32,8 @@ export class CycleInputs {
   drbdFencing: ReadonlyMap<string, DrbdFencingMode> = new Map();
   intents: PersistedIntents;
   readonly switchovers = new Switchovers();
+  /** The reminders job fired: the next decision re-sends what is still open (handed over once). */
+  remindersDue = false;
 
   constructor(
     readonly startup: StartupObservation,
@@ -42,10 +43,12 @@ export class CycleInputs {
     this.intents = intents;
   }
 
-  /** The observation for a decision, and the peer requests handed to it (each request once). */
-  observe(s: CycleSettings, f: ObservedFacts): { obs: Observation; delivered: PeerRequest[] } {
-    const delivered = this.peerAnswers.take();
-    const obs = buildObservation({
+  /** The observation for a decision; it carries each new peer request once. */
+  observe(s: CycleSettings, f: ObservedFacts): Observation {
+    const remindersDue = this.remindersDue;
+    this.remindersDue = false;
+    return buildObservation({
+      remindersDue,
       nowMs: f.nowMs,
       self: s.self,
       peerName: s.peer,
@@ -59,13 +62,12 @@ export class CycleInputs {
         standby: this.intents.standby,
         maintenance: this.intents.maintenance,
       },
-      peerRequests: delivered,
+      peerRequests: this.peerAnswers.take(),
       results: f.results,
       inFlight: f.inFlight,
       stalled: f.stalled,
       startup: this.startup,
       drbdFencing: this.drbdFencing,
     });
-    return { obs, delivered };
   }
 }

@@ -1,20 +1,18 @@
 /**
  * The peer's authenticated requests, as this node answers them: release and takeover are queued for
- * the engine (which decides), prepare-handover and outdate are answered here from the DRBD view.
+ * the engine's next decision; prepare-handover and outdate are answered at once by the engine's `answer`
+ * (journaled), and an outdate it accepts is carried out here.
  */
 import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
 import type { DrbdCommands, DrbdView } from '../../drbd/index.js';
-import type { Decision, PeerRequest } from '../../engine/index.js';
+import type { Answer, PeerRequest, Question } from '../../engine/index.js';
 import { drbdStep, type DrbdPort, type ResourceExecConfig } from '../../executor/index.js';
 import type { DrbdResourceStatus } from '../../executor/ports.js';
 import { answerOutdateRequest, type OutdateAnswerResult } from '../../fencing/index.js';
 import type { NodeReport, PeerOperation, PeerReply } from '../../membership/index.js';
 import type { PersistedIntents } from '../intent-store.js';
 import { deviceOfResource } from '../resource-devices.js';
-
-/** A refused peer request is judged again on each decision for this long (the views converge meanwhile). */
-export const PEER_REQUEST_REJUDGE_MS = 5_000;
 
 export interface PeerAnswersOptions {
   readonly clock: Clock;
@@ -27,6 +25,8 @@ export interface PeerAnswersOptions {
   readonly view: () => DrbdView;
   readonly intents: () => PersistedIntents;
   readonly report: () => NodeReport | null;
+  /** The engine's answer to a request (prepare-handover, outdate), journaled. */
+  readonly judge: (q: Question) => Answer;
   /** Something for the engine to judge arrived (a request, an outdate answer). */
   readonly wake: () => void;
 }
@@ -38,7 +38,7 @@ export class PeerAnswers {
 
   constructor(private readonly o: PeerAnswersOptions) {}
 
-  /** The requests for the next decision (each one handed over once; see `keepRefused`). */
+  /** The requests for the next decision, each handed over once (the engine keeps those that wait). */
   take(): PeerRequest[] {
     const r = this.requests;
     this.requests = [];
@@ -55,23 +55,39 @@ export class PeerAnswers {
     });
     if (op.kind === 'state-query') return reply('done', 'state', 'current state');
     const r = this.o.resources().get(op.resource);
-    if (r === undefined) return reply('refused', 'unknown-resource', `${op.resource} is not configured here`);
+    const d = r === undefined ? null : deviceOfResource(this.o.view(), r);
     switch (op.kind) {
       case 'outdate': {
-        const answer = await this.answerOutdate(r);
-        return reply(answer.outcome, answer.code, answer.message);
+        const a = this.o.judge({
+          question: 'outdate',
+          resource: op.resource,
+          configured: r !== undefined,
+          role: d?.role ?? null,
+        });
+        if (a.step === 'reply') return reply(a.outcome, a.code, a.message);
+        if (r === undefined)
+          return reply('refused', 'unknown-resource', `${op.resource} is not configured here`);
+        const done = await this.answerOutdate(r);
+        return reply(done.outcome, done.code, done.message);
       }
       case 'prepare-handover': {
-        const d = deviceOfResource(this.o.view(), r);
         const intents = this.o.intents();
-        if (intents.standby || intents.maintenance)
-          return reply('refused', 'standby-or-maintenance', 'this node is in standby or maintenance');
-        if (d?.disk !== 'UpToDate')
-          return reply('refused', 'not-uptodate', `local disk is ${d?.disk ?? 'unknown'}`);
-        return reply('done', 'ready', 'ready to take over');
+        const a = this.o.judge({
+          question: 'prepare-handover',
+          resource: op.resource,
+          configured: r !== undefined,
+          standby: intents.standby,
+          maintenance: intents.maintenance,
+          disk: d?.disk ?? null,
+        });
+        return a.step === 'reply'
+          ? reply(a.outcome, a.code, a.message)
+          : reply('refused', 'internal', `unexpected answer ${a.step}`);
       }
       case 'release':
       case 'takeover': {
+        if (r === undefined)
+          return reply('refused', 'unknown-resource', `${op.resource} is not configured here`);
         this.requests = [
           ...this.requests.filter((x) => !(x.resource === op.resource && x.kind === op.kind)),
           { kind: op.kind, resource: op.resource, atMs: this.o.clock.nowMs() },
@@ -80,31 +96,6 @@ export class PeerAnswers {
         return reply('done', 'accepted', `${op.kind} of ${op.resource} accepted; the engine decides`);
       }
     }
-  }
-
-  /**
-   * A peer's request is judged on this node's view, which can lag the peer by an event: a takeover asked
-   * for the instant the peer demoted still sees it Primary here and is refused. A refused request is
-   * therefore judged again on the next decisions for a short while; an accepted one is delivered once.
-   */
-  keepRefused(delivered: readonly PeerRequest[], decision: Decision, now: number): void {
-    for (const req of delivered) {
-      const reason = decision.resources.find((r) => r.resource === req.resource)?.reason;
-      const refused = reason === 'PEER_REQUEST_RELEASE_REFUSED' || reason === 'PEER_REQUEST_TAKEOVER_REFUSED';
-      const pending = reason === 'HOLD_ACTION_IN_FLIGHT' || reason === 'STALL_REVERIFY';
-      const newer = this.requests.some((r) => r.resource === req.resource && r.kind === req.kind);
-      if ((refused || pending) && now - req.atMs < PEER_REQUEST_REJUDGE_MS && !newer) this.requests.push(req);
-    }
-  }
-
-  /** When the oldest request kept for re-judging stops being judged again (a decision is due), or null. */
-  rejudgeDeadlineMs(): number | null {
-    let best: number | null = null;
-    for (const r of this.requests) {
-      const at = r.atMs + PEER_REQUEST_REJUDGE_MS;
-      if (best === null || at < best) best = at;
-    }
-    return best;
   }
 
   /**

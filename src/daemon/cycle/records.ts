@@ -6,10 +6,12 @@ import type { Logger } from '../../common/log.js';
 import { LINKED_CONNECTION_STATES } from '../../drbd/index.js';
 import {
   REASONS,
+  type Answer,
   type Decision,
   type EngineMemory,
   type EnginePolicy,
   type Observation,
+  type Question,
 } from '../../engine/index.js';
 import { JOURNAL_VERSION, type JournalEntry } from '../../journal/index.js';
 import { lastPrimariesOf } from '../last-primary-store.js';
@@ -48,6 +50,23 @@ export class Records {
       memory: memoryBefore,
       policy,
       decision,
+    };
+    this.ports.journal?.append(entry);
+  }
+
+  /** An answer given outside the loop, with its question, so `replay` recomputes it too. */
+  journalAnswer(node: string, nowMs: number, question: Question, answer: Answer): void {
+    const entry: JournalEntry<Question, null, null, Answer> = {
+      v: JOURNAL_VERSION,
+      time: this.ports.wall.nowIso(),
+      monoMs: nowMs,
+      node,
+      seq: this.journalSeq++,
+      kind: 'answer',
+      observation: question,
+      memory: null,
+      policy: null,
+      decision: answer,
     };
     this.ports.journal?.append(entry);
   }

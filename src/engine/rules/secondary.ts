@@ -58,6 +58,8 @@ export function secondaryPeerReachable(c: ResourceContext): Verdict {
     }
     const plan = takeoverWithPeerReachable(c);
     if (plan[0]?.kind === 'outdate-peer') return v('ELECTED_OUTDATE_PEER_FIRST', plan, { facts });
+    // No tie-break decided this: the peer was no candidate, and the notification must say so.
+    if (e.by === 'only') return v('ELECTED_ONLY_CANDIDATE', plan, { facts });
     return v(startupWindow(c) ? 'STARTUP_ELECT' : 'ELECTED_TAKEOVER', plan, { facts });
   }
   if (e.winner === c.peerName) return v('STEADY_SECONDARY_PEER_ELECTED', [], { facts });

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { fenceDelayMs } from '../../../src/fencing/fence-delay.js';
+import { fenceDelayMs } from '../../../src/engine/fence-delay.js';
 import {
   afterNodeFence,
   FENCE_PEER_EXIT,
-  FENCING_POLICIES,
   fencePeerStep,
   OUTDATE_ANSWERS,
-} from '../../../src/fencing/fence-peer-exit.js';
+} from '../../../src/engine/fence-peer-exit.js';
+import { FENCING_POLICIES } from '../../../src/engine/policy.js';
 import { parseDrbdHandlerEnv } from '../../../src/fencing/drbd-handler-env.js';
 
 describe('fenceDelayMs', () => {

@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../src/common/clock.js';
-import type { FenceOutcome } from '../../../src/executor/ports.js';
 import {
   answerOutdateRequest,
   outdateAnswerOf,
   outdateAnswerOfPeerOutcome,
 } from '../../../src/fencing/outdate-request.js';
-import { serveFencePeer, type ServeFencePeerDeps } from '../../../src/fencing/serve-fence-peer.js';
-import type { OutdateAnswer } from '../../../src/fencing/fence-peer-exit.js';
 import { drive, FakeWorld, primaryState, secondaryState } from '../executor/fakes.js';
 
 describe('answerOutdateRequest (the receiving node)', () => {
@@ -208,69 +205,5 @@ describe('outdateAnswerOf (the asking node)', () => {
     expect(outdateAnswerOfPeerOutcome({ status: 'failed', errorKind: 'peer-slow', detail: 'x' })).toBe(
       'slow',
     );
-  });
-});
-
-describe('serveFencePeer (the daemon side of fence-peer)', () => {
-  const fenced: FenceOutcome = {
-    status: 'fenced',
-    handlers: [{ name: 'ipmi', status: 'ok', exitCode: 0, durationMs: 900, output: '' }],
-    detail: 'bravo fenced by ipmi',
-  };
-  function deps(
-    answer: OutdateAnswer,
-    policy: ServeFencePeerDeps['policy'],
-    fence: FenceOutcome,
-    delayMs = 0,
-  ) {
-    const calls: string[] = [];
-    const clock = new VirtualClock();
-    const d: ServeFencePeerDeps = {
-      policy,
-      clock,
-      nodeFenceDelayMs: delayMs,
-      outdatePeer: async (r) => {
-        calls.push(`outdate ${r}`);
-        return { answer, detail: 'peer said so' };
-      },
-      fenceNode: async (reason) => {
-        calls.push(`fence @${clock.nowMs()} ${reason}`);
-        return fence;
-      },
-      onFenced: () => calls.push('recorded'),
-    };
-    return { d, calls, clock };
-  }
-
-  it('answers 4 when the peer outdated its disk, without node fencing', async () => {
-    const { d, calls } = deps('outdated', 'stonith', fenced);
-    expect(await serveFencePeer('r0', d)).toEqual({
-      exitCode: 4,
-      message: 'r0: peer disk outdated (peer said so)',
-    });
-    expect(calls).toEqual(['outdate r0']);
-  });
-
-  it('falls back to node fencing under stonith (7), after the delay when given', async () => {
-    const { d, calls, clock } = deps('unreachable', 'stonith', fenced, 5_000);
-    const r = await drive(clock, serveFencePeer('r0', d));
-    expect(r.exitCode).toBe(7);
-    expect(calls).toEqual([
-      'outdate r0',
-      'fence @5000 fence-peer r0: peer unreachable on every heartbeat link',
-      'recorded',
-    ]);
-  });
-
-  it('answers 1 when node fencing fails', async () => {
-    const failed: FenceOutcome = { status: 'failed', handlers: [], detail: 'no handler' };
-    const { d } = deps('failed', 'stonith', failed);
-    expect((await serveFencePeer('r0', d)).exitCode).toBe(1);
-  });
-
-  it('answers 5 for an unreachable peer under resource-only, without fencing', async () => {
-    const { d, calls } = deps('unreachable', 'resource-only', fenced);
-    expect((await serveFencePeer('r0', d)).exitCode).toBe(5);
-    expect(calls).toEqual(['outdate r0']);
   });
 });

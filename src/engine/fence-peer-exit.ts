@@ -1,5 +1,6 @@
 /**
- * DRBD's fence-peer handler exit codes and how `drbd-sentinel fence-peer` arrives at one. Pure.
+ * DRBD's fence-peer handler exit codes and how `drbd-sentinel fence-peer` arrives at one. Pure (the
+ * engine's: fence-peer answers are decisions, journaled and replayed; see answers.ts).
  *
  * What DRBD (8.4 and 9, `conn_try_outdate_peer` in drbd_nl.c) does with each code:
  *
@@ -13,16 +14,10 @@
  * | other (1) | failure | treats the handler as broken: with `resource-and-stonith` I/O stays frozen |
  */
 
-export const FENCE_PEER_EXIT = {
-  PEER_INCONSISTENT: 3,
-  PEER_OUTDATED: 4,
-  PEER_DOWN: 5,
-  PEER_PRIMARY: 6,
-  PEER_STONITHED: 7,
-  FAILURE: 1,
-} as const;
+import { FENCE_PEER_EXIT, type FencePeerExitCode } from '../drbd/fence-peer-codes.js';
+import type { FencingPolicy } from './policy.js';
 
-export type FencePeerExitCode = (typeof FENCE_PEER_EXIT)[keyof typeof FENCE_PEER_EXIT];
+export { FENCE_PEER_EXIT, type FencePeerAnswer, type FencePeerExitCode } from '../drbd/fence-peer-codes.js';
 
 /**
  * The daemon's answer to "get the peer's disk of R outdated over the heartbeat links".
@@ -41,9 +36,6 @@ export const OUTDATE_ANSWERS = [
   'refused',
 ] as const;
 export type OutdateAnswer = (typeof OUTDATE_ANSWERS)[number];
-
-export const FENCING_POLICIES = ['stonith', 'resource-only', 'none'] as const;
-export type FencingPolicy = (typeof FENCING_POLICIES)[number];
 
 /** What fence-peer does after the daemon's answer: exit with a code, or fence the node first. */
 export type FencePeerStep =
