@@ -4,7 +4,9 @@
  * a window, with the heartbeat profile given. Writes bench/results/idle.json.
  *
  *   npx tsx bench/idle.ts [--profile fast] [--seconds 60] [--label NAME] [--root DIR] [--out FILE]
- *   node --cpu-prof: pass --cpu-prof-dir DIR to run the daemons under it (the profiles land there).
+ *
+ * To profile the daemons: NODE_OPTIONS refuses --cpu-prof, but `NODE_OPTIONS="--import PRELOAD"` is
+ * passed on to them, and a preload that starts node:inspector's Profiler writes a .cpuprofile.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +25,6 @@ const seconds = Number(arg('--seconds', '60'));
 const root = resolve(arg('--root', repo));
 const label = arg('--label', 'current');
 const out = arg('--out', join(repo, 'bench', 'results', 'idle.json'));
-const cpuProfDir = arg('--cpu-prof-dir', '');
 
 const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 const cpuSeconds = (pid: number) => {
@@ -38,7 +39,6 @@ const rssMiB = (pid: number) => {
 
 const dir = mkdtempSync(join(tmpdir(), 'drbd-sentinel-idle-'));
 const base = 30_000 + (process.pid % 20_000);
-if (cpuProfDir !== '') process.env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${resolve(cpuProfDir)}`;
 const pair = new LocalPair({
   dir,
   hosts: [localHost('alpha', ['127.0.0.2', '127.0.1.2']), localHost('bravo', ['127.0.0.3', '127.0.1.3'])],
