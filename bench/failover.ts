@@ -1,40 +1,192 @@
 /**
- * Failover benchmark: how long after a power loss of the Primary's node the survivor serves the resource
- * again (Primary, UpToDate, mounted), over N trials of the local pair (simulated DRBD on loopback, real
- * daemons). Reports median, p95 and max, and the share of that time spent in the configured waits
- * (dead time + fence delay) versus the rest (fencing, promote, mount, and the simulator's per-command
- * process start). Writes bench/results/failover.json.
+ * Failover benchmark: power loss of the Primary's node (its daemon and its DRBD SIGKILLed at once) to
+ * the survivor serving again (Primary, mounted, its start-services step done), over N trials of the
+ * local pair (real daemons, simulated DRBD on loopback addresses). Per setting it reports median and
+ * p95 of the takeover and of each phase, read from the survivor's own log:
  *
- *   npx tsx bench/failover.ts [--trials N] [--out FILE]
+ *   detection   power-off to `peer-lost`
+ *   fence wait  `peer-lost` to the start of the fence-peer action (the fence delay, plus the decision)
+ *   fence       the fence-peer action (the handler chain)
+ *   promote     the promote action (its precondition and `drbdadm primary`, with DRBD's own fence-peer
+ *               handler call inside it)
+ *   mount       the mount action; services: the start-services action
+ *   gaps        the takeover minus the phases (decisions and hand-offs between the actions)
+ *
+ * and the overhead = takeover - configured waits (dead time + fence delay) - measured command time
+ * (the fence handlers' durations from the fence report, plus every simulated drbdadm / drbdsetup /
+ * mount / fuser run of the survivor between the power-off and the end, timed by the stand-in client
+ * itself: DRBD_SIM_TRACE). The stand-ins are symlinks to the C client (no shell wrapper), so a command
+ * costs what the client costs.
+ *
+ *   npx tsx bench/failover.ts [--trials N] [--settings a,b] [--label after] [--root DIR] [--out FILE]
+ *
+ * --root runs another build (a copy of dist/ and scripts/ of an older commit, for a before/after);
+ * --label names this run in the results file, whose other runs are kept.
  */
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalPair, localHost, resourceOf, servesResource } from '../src/demo/pair.js';
+import {
+  LocalPair,
+  localHost,
+  resourceOf,
+  servesResource,
+  sleep,
+  type PairOptions,
+} from '../src/demo/pair.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 };
 const trials = Number(arg('--trials', '10'));
-const out = arg('--out', join(root, 'bench', 'results', 'failover.json'));
-const DEADTIME_MS = 1_000;
-const FENCE_DELAY_MS = 1_000;
+const root = resolve(arg('--root', repo));
+const label = arg('--label', 'current');
+const out = arg('--out', join(repo, 'bench', 'results', 'failover.json'));
 
-async function trial(n: number): Promise<number> {
+interface Setting {
+  readonly name: string;
+  readonly heartbeat: NonNullable<PairOptions['heartbeat']>;
+  readonly deadtimeMs: number;
+  readonly fenceDelayMs: number;
+}
+const SETTINGS: readonly Setting[] = [
+  {
+    name: 'defaults',
+    heartbeat: { profile: 'default', initdead: '10s' },
+    deadtimeMs: 2_000,
+    fenceDelayMs: 5_000,
+  },
+  {
+    name: 'fast-delay-0s',
+    heartbeat: { profile: 'fast', initdead: '10s' },
+    deadtimeMs: 200,
+    fenceDelayMs: 0,
+  },
+  {
+    name: 'fast-delay-1s',
+    heartbeat: { profile: 'fast', initdead: '10s' },
+    deadtimeMs: 200,
+    fenceDelayMs: 1_000,
+  },
+];
+const chosen = arg('--settings', SETTINGS.map((s) => s.name).join(','))
+  .split(',')
+  .map((n) => {
+    const s = SETTINGS.find((x) => x.name === n);
+    if (!s) throw new Error(`unknown setting ${n} (known: ${SETTINGS.map((x) => x.name).join(', ')})`);
+    return s;
+  });
+
+const PHASES = ['detection', 'fenceWait', 'fence', 'promote', 'mount', 'services', 'gaps'] as const;
+type Phase = (typeof PHASES)[number];
+
+interface Trial {
+  readonly takeoverMs: number;
+  readonly phases: Record<Phase, number>;
+  readonly commandMs: number;
+  /** The survivor's commands on the takeover path: `op args` and ms, in order. */
+  readonly commands: ReadonlyArray<readonly [string, number]>;
+  readonly overheadMs: number;
+}
+
+/** The stand-ins as symlinks to the C client: what the daemon runs is the client, no shell before it. */
+function standIns(dir: string): string {
+  const client = join(root, 'dist', 'sim-client');
+  if (!existsSync(client)) throw new Error(`${client} missing: npm run build (needs gcc)`);
+  const d = join(dir, 'sim-bin');
+  mkdirSync(d);
+  for (const op of ['drbdadm', 'drbdsetup', 'mount', 'umount', 'fuser']) symlinkSync(client, join(d, op));
+  return d;
+}
+
+interface LogLine {
+  readonly t: number;
+  readonly msg: string;
+  readonly j: Record<string, unknown>;
+}
+
+function logLines(file: string): LogLine[] {
+  const lines: LogLine[] = [];
+  for (const l of readFileSync(file, 'utf8').split('\n')) {
+    if (!l.startsWith('{')) continue;
+    const j = JSON.parse(l) as Record<string, unknown>;
+    lines.push({ t: Date.parse(String(j.time)), msg: String(j.msg), j });
+  }
+  return lines;
+}
+
+function analyse(pair: LocalPair, survivor: 0 | 1, t0: number, s: Setting): Trial {
+  const paths = pair.paths[survivor];
+  const lines = logLines(join(paths.root, 'daemon.log')).filter((l) => l.t >= t0);
+  const first = (what: string, p: (l: LogLine) => boolean) => {
+    const l = lines.find(p);
+    if (!l) throw new Error(`${pair.nodeName(survivor)}: no ${what} in the log`);
+    return l;
+  };
+  const action = (kind: string) =>
+    first(`${kind} done`, (l) => l.msg === 'action done' && l.j.action === kind);
+  const lost = first('peer-lost', (l) => l.msg === 'peer-lost');
+  const fence = action('fence-peer');
+  const promote = action('promote');
+  const mount = action('mount');
+  const services = action('start-services');
+  const ms = (l: LogLine) => Number(l.j.durationMs);
+  const end = services.t;
+  const takeoverMs = end - t0;
+  const phases: Record<Phase, number> = {
+    detection: lost.t - t0,
+    fenceWait: fence.t - ms(fence) - lost.t,
+    fence: ms(fence),
+    promote: ms(promote),
+    mount: ms(mount),
+    services: ms(services),
+    gaps: 0,
+  };
+  phases.gaps = takeoverMs - PHASES.slice(0, -1).reduce((a, p) => a + phases[p], 0);
+  const handlers = (fence.j.fence as { handlers: Array<{ durationMs: number }> }).handlers;
+  const commands: Array<readonly [string, number]> = handlers.map((h) => ['fence handler', h.durationMs]);
+  const trace = join(paths.simDir, 'trace');
+  if (existsSync(trace))
+    for (const l of readFileSync(trace, 'utf8').split('\n')) {
+      const m = /^(\S+) (\S+) (.*)$/.exec(l);
+      if (!m) continue;
+      const [a, b] = [Number(m[1]), Number(m[2])];
+      // The pino clock has ms resolution: a command that started in the power-off's ms counts.
+      if (a >= t0 - 1 && b <= end + 1) commands.push([m[3] as string, Math.round((b - a) * 10) / 10]);
+    }
+  const commandMs = commands.reduce((x, [, d]) => x + d, 0);
+  return {
+    takeoverMs,
+    phases,
+    commandMs: Math.round(commandMs),
+    commands,
+    overheadMs: Math.round(takeoverMs - s.deadtimeMs - s.fenceDelayMs - commandMs),
+  };
+}
+
+async function trial(s: Setting, n: number): Promise<Trial> {
   const dir = mkdtempSync(join(tmpdir(), 'drbd-sentinel-bench-'));
   const base = 30_000 + ((process.pid + n * 7) % 20_000);
   const pair = new LocalPair({
     dir,
     hosts: [localHost('alpha', ['127.0.0.2', '127.0.1.2']), localHost('bravo', ['127.0.0.3', '127.0.1.3'])],
     cliPath: join(root, 'dist', 'cli.js'),
-    simScripts: join(root, 'scripts', 'sim'),
+    simScripts: standIns(dir),
     heartbeatPort: base,
     replicationPort: base + 1,
-    heartbeat: { interval: '100ms', deadtime: `${DEADTIME_MS}ms`, warntime: '500ms', initdead: '10s' },
-    fenceDelay: `${FENCE_DELAY_MS}ms`,
+    heartbeat: s.heartbeat,
+    fenceDelay: `${s.fenceDelayMs}ms`,
   });
   try {
     pair.prepare();
@@ -49,10 +201,13 @@ async function trial(n: number): Promise<number> {
     );
     const primary = servesResource(a) ? 0 : 1;
     const survivor = (1 - primary) as 0 | 1;
-    const t0 = performance.now();
+    // Let the start-up's notifications and first decisions settle: the trial measures a steady pair.
+    await sleep(1_000);
+    const t0 = Date.now();
     pair.powerOff(primary);
     await pair.waitFor('survivor serves', (x, y) => servesResource(survivor === 0 ? x : y), 120_000);
-    return performance.now() - t0;
+    await sleep(100);
+    return analyse(pair, survivor, t0, s);
   } finally {
     await pair.stopAll();
     rmSync(dir, { recursive: true, force: true });
@@ -63,29 +218,58 @@ const quantile = (xs: readonly number[], q: number) => {
   const s = [...xs].sort((x, y) => x - y);
   return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))] as number;
 };
+const stats = (xs: readonly number[]) => ({
+  median: Math.round(quantile(xs, 0.5)),
+  p95: Math.round(quantile(xs, 0.95)),
+  max: Math.round(Math.max(...xs)),
+});
 
-const samples: number[] = [];
-const loadBefore = loadavg()[0];
-for (let n = 0; n < trials; n++) {
-  const ms = await trial(n);
-  samples.push(ms);
-  process.stdout.write(`trial ${n + 1}/${trials}: ${Math.round(ms)} ms\n`);
+process.env.DRBD_SIM_TRACE = '1';
+const loadStart = loadavg();
+const settings: Record<string, unknown> = {};
+for (const s of chosen) {
+  const runs: Trial[] = [];
+  for (let n = 0; n < trials; n++) {
+    const t = await trial(s, n);
+    runs.push(t);
+    process.stdout.write(
+      `${s.name} ${n + 1}/${trials}: ${t.takeoverMs} ms (${PHASES.map((p) => `${p} ${t.phases[p]}`).join(', ')}; commands ${t.commandMs}, overhead ${t.overheadMs})\n`,
+    );
+  }
+  settings[s.name] = {
+    config: {
+      heartbeat: s.heartbeat,
+      deadtimeMs: s.deadtimeMs,
+      fenceDelayMs: s.fenceDelayMs,
+      configuredWaitsMs: s.deadtimeMs + s.fenceDelayMs,
+    },
+    trials,
+    takeoverMs: stats(runs.map((t) => t.takeoverMs)),
+    phasesMs: Object.fromEntries(PHASES.map((p) => [p, stats(runs.map((t) => t.phases[p]))])),
+    commandMs: stats(runs.map((t) => t.commandMs)),
+    overheadMs: stats(runs.map((t) => t.overheadMs)),
+    samples: runs,
+  };
 }
-const median = quantile(samples, 0.5);
-const waits = DEADTIME_MS + FENCE_DELAY_MS;
-const result = {
-  benchmark: 'failover after power loss of the Primary (local pair, simulated DRBD)',
+const run = {
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, loadavg1mBefore: loadBefore, loadavg1mAfter: loadavg()[0] },
-  config: { deadtimeMs: DEADTIME_MS, fenceDelayMs: FENCE_DELAY_MS, heartbeatIntervalMs: 100 },
-  trials,
-  samplesMs: samples.map(Math.round),
-  medianMs: Math.round(median),
-  p95Ms: Math.round(quantile(samples, 0.95)),
-  maxMs: Math.round(Math.max(...samples)),
-  /** Median failover time over the configured waits (dead time + fence delay): 1.0 would be no overhead. */
-  medianOverConfiguredWaits: Number((median / waits).toFixed(2)),
+  build: root === repo ? 'this worktree' : root,
+  machine: { cpus: cpus().length, loadavgStart: loadStart, loadavgEnd: loadavg() },
+  settings,
+};
+const previous = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>) : {};
+const runs = (typeof previous.runs === 'object' && previous.runs !== null ? previous.runs : {}) as Record<
+  string,
+  unknown
+>;
+const result = {
+  benchmark:
+    'takeover after power loss of the Primary (local pair, real daemons, simulated DRBD): phases from the survivor log',
+  method: 'bench/failover.ts (header comment); times in ms; median, p95 and max over the trials',
+  runs: { ...runs, [label]: run },
 };
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+process.stdout.write(
+  `${JSON.stringify({ [label]: { ...run, settings: Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, { ...(v as object), samples: undefined }])) } }, null, 2)}\n`,
+);

@@ -4,6 +4,8 @@
  * (a real drbdadm answers in ~10-30 ms; a Node process needs ~0.1 s before its first line of code).
  *
  *   sim-client OP [ARGS...]      OP: drbdadm | drbdsetup | mount | umount | fuser
+ *   OP [ARGS...]                 the same through a symlink named OP (bench/failover.ts uses these)
+ *   DRBD_SIM_TRACE=1             appends "START_MS END_MS OP ARGS..." to $DRBD_SIM_DIR/trace at exit
  *
  * It speaks the node's control protocol (src/sim/process/control-client.ts) and reproduces the Node
  * client's stdout, stderr and exit code byte for byte (test/unit/sim/fast-client.test.ts):
@@ -29,6 +31,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #define EXIT_FAILURE_CLI 1
@@ -490,19 +494,67 @@ static char *socket_path(const char *dir) {
   return outp; /* always ends in ctl.sock, never empty */
 }
 
+static int known_op(const char *op) {
+  return !strcmp(op, "drbdadm") || !strcmp(op, "drbdsetup") || !strcmp(op, "mount") || !strcmp(op, "umount") ||
+         !strcmp(op, "fuser");
+}
+
+/* DRBD_SIM_TRACE=1: one line per run, "START_MS END_MS OP ARGS...", appended to $DRBD_SIM_DIR/trace at
+ * exit (bench/failover.ts sums the commands' time from it; a run killed by a signal leaves no line). */
+static double trace_start_ms;
+static char trace_line[2048];
+static char trace_path[4096];
+
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static void trace_at_exit(void) {
+  char line[2200];
+  int n = snprintf(line, sizeof line, "%.3f %.3f %s\n", trace_start_ms, now_ms(), trace_line);
+  int fd = open(trace_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || n <= 0) return;
+  (void)write_all(fd, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+  close(fd);
+}
+
+static void trace_begin(const char *op, int first, int argc, char **argv) {
+  const char *on = getenv("DRBD_SIM_TRACE");
+  const char *dir = getenv("DRBD_SIM_DIR");
+  if (!on || strcmp(on, "1") || !dir || !*dir) return;
+  trace_start_ms = now_ms();
+  size_t used = (size_t)snprintf(trace_line, sizeof trace_line, "%s", op);
+  for (int i = first; i < argc && used < sizeof trace_line; i++)
+    used += (size_t)snprintf(trace_line + used, sizeof trace_line - used, " %s", argv[i]);
+  snprintf(trace_path, sizeof trace_path, "%s/trace", dir);
+  atexit(trace_at_exit);
+}
+
 int main(int argc, char **argv) {
-  if (argc < 2) {
-    (void)write_all(2, "usage: sim-client drbdadm|drbdsetup|mount|umount|fuser [ARGS...]\n", 65);
-    return EXIT_USAGE;
+  /* Called by the name of the command (a symlink drbdadm -> sim-client), like busybox: no shell
+   * wrapper in between, so a run costs what the client costs. */
+  const char *base = strrchr(argv[0], '/');
+  base = base ? base + 1 : argv[0];
+  int first = 2; /* the first argument of OP */
+  const char *op;
+  if (known_op(base)) {
+    op = base;
+    first = 1;
+  } else {
+    if (argc < 2) {
+      (void)write_all(2, "usage: sim-client drbdadm|drbdsetup|mount|umount|fuser [ARGS...]\n", 65);
+      return EXIT_USAGE;
+    }
+    op = argv[1];
+    if (!known_op(op)) die(EXIT_USAGE, "sim-client: unknown command ", op, NULL);
   }
-  const char *op = argv[1];
-  if (strcmp(op, "drbdadm") && strcmp(op, "drbdsetup") && strcmp(op, "mount") && strcmp(op, "umount") &&
-      strcmp(op, "fuser"))
-    die(EXIT_USAGE, "sim-client: unknown command ", op, NULL);
+  trace_begin(op, first, argc, argv);
   int streaming = 0;
-  if (strcmp(op, "drbdsetup") == 0 && argc > 2 && strcmp(argv[2], "events2") == 0) {
+  if (strcmp(op, "drbdsetup") == 0 && argc > first && strcmp(argv[first], "events2") == 0) {
     streaming = 1;
-    for (int i = 2; i < argc; i++)
+    for (int i = first; i < argc; i++)
       if (strcmp(argv[i], "--now") == 0) streaming = 0;
   }
 
@@ -514,8 +566,8 @@ int main(int argc, char **argv) {
   buf_put(&req, "{\"op\":", 6);
   json_string_out(&req, op);
   buf_put(&req, ",\"args\":[", 9);
-  for (int i = 2; i < argc; i++) {
-    if (i > 2) buf_putc(&req, ',');
+  for (int i = first; i < argc; i++) {
+    if (i > first) buf_putc(&req, ',');
     json_string_out(&req, argv[i]);
   }
   buf_put(&req, "]}\n", 3);

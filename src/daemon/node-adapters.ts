@@ -83,7 +83,7 @@ export function buildNodeAdapters(o: NodeAdapterOptions): NodeAdapters {
       clock: o.clock,
       logger: o.logger.child({ module: 'drbd' }),
     }),
-    drbdPort: createCommandDrbdPort({ drbdadm: c.drbd.drbdadm }),
+    drbdPort: createCommandDrbdPort({ drbdadm: c.drbd.drbdadm, drbdsetup: c.drbd.drbdsetup }),
     drbdCommands: createDrbdCommands({ drbdadm: c.drbd.drbdadm }),
     system: createCommandSystemPort({
       commands: c.commands,

@@ -34,12 +34,15 @@ export interface PairOptions {
    * needs; resource-only reproduces a misconfigured pair).
    */
   readonly drbdFencing?: 'resource-and-stonith' | 'resource-only';
-  readonly heartbeat?: {
-    readonly interval: string;
-    readonly deadtime: string;
-    readonly warntime: string;
-    readonly initdead: string;
-  };
+  /** Explicit timings, or a named profile (`heartbeat.profile`, docs/membership.md) with its initdead. */
+  readonly heartbeat?:
+    | {
+        readonly interval: string;
+        readonly deadtime: string;
+        readonly warntime: string;
+        readonly initdead: string;
+      }
+    | { readonly profile: 'default' | 'fast'; readonly initdead: string };
   readonly fenceDelay?: string;
   /** `control.metrics` of both daemons (`HOST:PORT`, each inside its own namespace); none when absent. */
   readonly metrics?: string;
@@ -160,9 +163,7 @@ nodes:
   - { name: ${q(b.name)}, addresses: ${list(b.addresses)} }
 heartbeat:
   port: ${o.heartbeatPort}
-  interval: ${hb.interval}
-  deadtime: ${hb.deadtime}
-  warntime: ${hb.warntime}
+${'profile' in hb ? `  profile: ${hb.profile}` : `  interval: ${hb.interval}\n  deadtime: ${hb.deadtime}\n  warntime: ${hb.warntime}`}
   initdead: ${hb.initdead}
   degraded-initdead: ${hb.initdead}
 resources:

@@ -4,6 +4,8 @@
  */
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
+import type { Role } from '../drbd/types.js';
+import type { DrbdView } from '../drbd/view.js';
 import type { Action } from '../engine/plan.js';
 import type { OpOptions, StepOutcome } from './outcome.js';
 import type { Budget } from './budget.js';
@@ -25,6 +27,11 @@ export interface ExecutorContext {
   readonly peer: PeerRequester;
   readonly fence: FencePort;
   readonly notifier: Notifier;
+  /**
+   * The DRBD view the daemon follows (events2, or the /proc/drbd poller). Steps read their DRBD
+   * precondition from it instead of running status queries; without it every check is a fresh read.
+   */
+  readonly drbdView?: () => DrbdView;
   /** Monotonic clock for every deadline and wait. */
   readonly clock: Clock;
   /** Aborts the running action (daemon shutdown). */
@@ -73,6 +80,11 @@ export const skipped = (detail: string): StepResult => ({ status: 'skipped-preco
 export interface StepEnv {
   readonly ctx: ExecutorContext;
   readonly budget: Budget;
+  /**
+   * Roles the DRBD commands of this plan established (`primary`/`secondary` exited 0), by resource:
+   * the command's own result, which the view shows only once its events2 line has been read.
+   */
+  readonly roles: Map<string, Role>;
 }
 
 export type { OpOptions };

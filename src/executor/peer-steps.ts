@@ -9,10 +9,14 @@ import { skipped } from './context.js';
 import { stepFailed, stepOk } from './outcome.js';
 import type { PeerRequestOutcome } from './ports.js';
 import type { ResourceExecConfig } from './resource-config.js';
-import { freshStatus, queryFailed } from './takeover-steps.js';
+import { freshStatus, viewStatus } from './drbd-checks.js';
+import { queryFailed } from './takeover-steps.js';
 
 export async function outdateLocal(env: StepEnv, res: ResourceExecConfig): Promise<StepResult> {
-  const st = await freshStatus(env, res);
+  // The view suffices: DRBD itself refuses to outdate a Primary, and outdating a disk that became
+  // Outdated a moment ago is a no-op; a fresh read only without a view.
+  const viewed = viewStatus(env, res);
+  const st = viewed !== null ? { ok: true as const, value: viewed } : await freshStatus(env, res);
   if (!st.ok) return queryFailed(st.error);
   // DRBD refuses to outdate a Primary (8.4: exit 17, no message); that is a decision for the engine.
   if (st.value.role === 'Primary') return skipped('this node is Primary');
@@ -51,7 +55,13 @@ export async function requestPeerTakeover(env: StepEnv, res: ResourceExecConfig)
 }
 
 export async function connect(env: StepEnv, res: ResourceExecConfig): Promise<StepResult> {
-  const st = await freshStatus(env, res);
+  // Only a StandAlone in the view is confirmed by a fresh read before `connect` (the view may lag a
+  // reconnect DRBD started itself); every other state needs no command at all.
+  const viewed = viewStatus(env, res);
+  const st =
+    viewed !== null && viewed.cstate !== 'StandAlone'
+      ? { ok: true as const, value: viewed }
+      : await freshStatus(env, res);
   if (!st.ok) return queryFailed(st.error);
   const cs = st.value.cstate;
   if (LINKED_CONNECTION_STATES.has(cs)) return stepOk(`already ${cs}`);

@@ -8,7 +8,8 @@ import { formatHolders } from './fuser-output.js';
 import { stepFailed, stepOk } from './outcome.js';
 import type { Holder } from './ports.js';
 import type { ResourceExecConfig } from './resource-config.js';
-import { freshStatus, queryFailed } from './takeover-steps.js';
+import { freshStatus, viewStatus } from './drbd-checks.js';
+import { queryFailed } from './takeover-steps.js';
 
 /** How often holders are polled while they get their SIGTERM grace period (ms). */
 const HOLDER_POLL_MS = 100;
@@ -121,8 +122,16 @@ export async function umount(env: StepEnv, res: ResourceExecConfig): Promise<Ste
 }
 
 export async function demote(env: StepEnv, res: ResourceExecConfig): Promise<StepResult> {
-  const st = await freshStatus(env, res);
-  if (!st.ok) return queryFailed(st.error);
-  if (st.value.role === 'Secondary') return stepOk('already Secondary');
-  return env.ctx.drbd.secondary(res.name, env.budget.op());
+  // A view showing Primary goes straight to the command (`secondary` on a Secondary succeeds too).
+  // "Already Secondary" is said only on a fresh read: a view that has not read a promotion yet must
+  // never let the release end with this node still Primary (SAFETY rule 1).
+  const known = env.roles.get(res.name) ?? viewStatus(env, res)?.role;
+  if (known !== 'Primary') {
+    const st = await freshStatus(env, res);
+    if (!st.ok) return queryFailed(st.error);
+    if (st.value.role === 'Secondary') return stepOk('already Secondary');
+  }
+  const r = await env.ctx.drbd.secondary(res.name, env.budget.op());
+  if (r.status === 'ok') env.roles.set(res.name, 'Secondary');
+  return r;
 }

@@ -4,6 +4,7 @@
  * never decides: what to do about a failure is the engine's next decision (ARCHITECTURE.md).
  */
 import { assertNever } from '../common/result.js';
+import type { Role } from '../drbd/types.js';
 import type { Action } from '../engine/plan.js';
 import { withBudget } from './budget.js';
 import type { ActionResult, ExecutorContext, StepEnv, StepResult } from './context.js';
@@ -123,8 +124,15 @@ function resourceOf(
   return { res, missing: res === null ? action.resource : null };
 }
 
-/** Runs one action: precondition, operation, timeout. Never throws. */
-export async function runAction(action: Action, ctx: ExecutorContext): Promise<ActionResult> {
+/**
+ * Runs one action: precondition, operation, timeout. Never throws. `roles` carries what the plan's
+ * earlier DRBD commands established (runPlan shares one map across its actions).
+ */
+export async function runAction(
+  action: Action,
+  ctx: ExecutorContext,
+  roles: Map<string, Role> = new Map(),
+): Promise<ActionResult> {
   const started = ctx.clock.nowMs();
   const { res, missing } = resourceOf(action, ctx);
   const finish = (r: StepResult): ActionResult => {
@@ -150,7 +158,7 @@ export async function runAction(action: Action, ctx: ExecutorContext): Promise<A
 
   const timeoutMs = actionTimeoutMs(action, res, ctx);
   const end = await withBudget(ctx.clock, timeoutMs, ctx.signal, (budget) =>
-    runStep(action, res, { ctx, budget }),
+    runStep(action, res, { ctx, budget, roles }),
   );
   switch (end.kind) {
     case 'done':
@@ -180,8 +188,9 @@ export async function runAction(action: Action, ctx: ExecutorContext): Promise<A
  */
 export async function runPlan(plan: readonly Action[], ctx: ExecutorContext): Promise<ActionResult[]> {
   const results: ActionResult[] = [];
+  const roles = new Map<string, Role>();
   for (const action of plan) {
-    const r = await runAction(action, ctx);
+    const r = await runAction(action, ctx, roles);
     results.push(r);
     if (r.status !== 'ok' && !NON_BLOCKING.has(action.kind)) break;
   }

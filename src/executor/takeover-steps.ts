@@ -1,13 +1,14 @@
 /**
- * The takeover steps: promote, fsck, mount, start services, add floating addresses. Each re-checks
- * its precondition on a fresh query right before it acts and is idempotent (already done = ok).
+ * The takeover steps: promote, fsck, mount, start services, add floating addresses. Each checks its
+ * precondition right before it acts (DRBD's from drbd-checks.ts: the plan's own results, the view,
+ * one fresh read where safety needs it) and is idempotent (already done = ok).
  */
 import type { StepEnv, StepResult } from './context.js';
 import { skipped } from './context.js';
+import { freshStatus, roleHere, viewStatus } from './drbd-checks.js';
 import { stepFailed, stepOk } from './outcome.js';
-import type { DrbdResourceStatus, QueryFailure } from './ports.js';
+import type { QueryFailure } from './ports.js';
 import type { ResourceExecConfig } from './resource-config.js';
-import type { Result } from '../common/result.js';
 
 /** A failed precondition query: nothing was done, so a retry is safe. */
 export function queryFailed(f: QueryFailure): StepResult {
@@ -16,14 +17,13 @@ export function queryFailed(f: QueryFailure): StepResult {
     : stepFailed(f.errorKind, f.detail, true);
 }
 
-export async function freshStatus(
-  env: StepEnv,
-  res: ResourceExecConfig,
-): Promise<Result<DrbdResourceStatus, QueryFailure>> {
-  return env.ctx.drbd.status(res.name, env.budget.op());
-}
-
 export async function promote(env: StepEnv, res: ResourceExecConfig): Promise<StepResult> {
+  if (env.roles.get(res.name) === 'Primary' || viewStatus(env, res)?.role === 'Primary')
+    return stepOk('already Primary');
+  // SAFETY (rules 1 and 2): the disk and peer checks are made on one fresh read, never on the view:
+  // the view may not have read the last events2 line yet (a disk outdated a moment ago, the peer's
+  // promotion just before the link broke), and DRBD alone would let a Consistent disk through once
+  // its fence-peer handler answered. One process (drbdsetup events2 --now), then the command.
   const st = await freshStatus(env, res);
   if (!st.ok) return queryFailed(st.error);
   if (st.value.role === 'Primary') return stepOk('already Primary');
@@ -34,14 +34,17 @@ export async function promote(env: StepEnv, res: ResourceExecConfig): Promise<St
   // SAFETY (rule 1, "Two primaries"): never promote while DRBD reports the peer Primary.
   if (st.value.peerRole === 'Primary') return skipped('peer is Primary');
   // SAFETY (rule 4): plain `primary`, never `--force`.
-  return env.ctx.drbd.primary(res.name, env.budget.op());
+  const r = await env.ctx.drbd.primary(res.name, env.budget.op());
+  // The command's exit status is the proof the next steps use: the view shows it one events2 line later.
+  if (r.status === 'ok') env.roles.set(res.name, 'Primary');
+  return r;
 }
 
 /** Precondition shared by fsck, mount and the addresses: this node is Primary for the resource. */
 async function requirePrimary(env: StepEnv, res: ResourceExecConfig): Promise<StepResult | null> {
-  const st = await freshStatus(env, res);
-  if (!st.ok) return queryFailed(st.error);
-  return st.value.role === 'Primary' ? null : skipped(`not Primary here (role ${st.value.role})`);
+  const role = await roleHere(env, res);
+  if (!role.ok) return queryFailed(role.error);
+  return role.value === 'Primary' ? null : skipped(`not Primary here (role ${role.value})`);
 }
 
 export async function fsck(env: StepEnv, res: ResourceExecConfig): Promise<StepResult> {

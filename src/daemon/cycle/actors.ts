@@ -3,6 +3,7 @@
  * around the handler chain, and the executor context that runs plans through them. The engine's
  * `fence-peer` action and DRBD's fence-peer handler share one requester and one fence.
  */
+import type { DrbdView } from '../../drbd/index.js';
 import type { Action } from '../../engine/index.js';
 import { runPlan, type ActionResult, type ExecutorContext } from '../../executor/index.js';
 import { fenceOnce, type FenceOnce } from '../../fencing/index.js';
@@ -22,6 +23,8 @@ export function createActors(
   ports: CyclePorts,
   settings: CycleSettings,
   lastReason: () => string | null,
+  /** The DRBD view the cycle follows: the executor's steps read their DRBD preconditions from it. */
+  drbdView: () => DrbdView,
 ): Actors {
   const requester = createDaemonPeerRequester({
     link: ports.membership,
@@ -40,6 +43,7 @@ export function createActors(
   const contextFor = (s: CycleSettings): ExecutorContext => ({
     resources: s.resources,
     drbd: ports.drbd,
+    drbdView,
     system: ports.system,
     peer: requester,
     fence,

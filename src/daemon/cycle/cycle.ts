@@ -98,7 +98,12 @@ export class Cycle {
       peerAnswers,
     );
     this.records = new Records(ports, this.log, start);
-    this.actors = createActors(ports, settings, () => this.last?.decision.reason ?? null);
+    this.actors = createActors(
+      ports,
+      settings,
+      () => this.last?.decision.reason ?? null,
+      () => this.inputs.drbdView,
+    );
     this.executions = new Executions({
       clock: ports.clock,
       log: this.log,
