@@ -43,14 +43,17 @@ async function loadCheckConfig(): Promise<Register> {
   const [
     { registerCheckConfigCommand },
     { createDrbdCrossCheckProvider },
+    { arbiterCheckProvider },
     { registerConfigWarningProvider },
   ] = await Promise.all([
     import('./check-config.js'),
     import('./drbd-crosscheck.js'),
+    import('./arbiter-check.js'),
     import('../config/index.js'),
   ]);
   return (program) => {
     registerConfigWarningProvider(createDrbdCrossCheckProvider());
+    registerConfigWarningProvider(arbiterCheckProvider);
     registerCheckConfigCommand(program);
   };
 }
