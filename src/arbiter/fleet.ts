@@ -22,9 +22,15 @@ export async function readFleet(
   prefix: string,
   nowWallMs: number,
   staleAfterMs: number,
+  timeoutMs = 3_000,
 ): Promise<FleetRow[]> {
   const base = `${prefix}/`;
-  const res = await client.kv.range({ key: Buffer.from(base), range_end: prefixRangeEnd(base) });
+  const res = await client.kv.range(
+    { key: Buffer.from(base), range_end: prefixRangeEnd(base) },
+    // gRPC's deadline is a wall-clock Date; an operator command, not a decision.
+    // eslint-disable-next-line no-restricted-syntax
+    { deadline: new Date(Date.now() + timeoutMs) },
+  );
   const owners = new Map<string, string[]>();
   const statuses: { cluster: string; node: string; value: string }[] = [];
   for (const kv of res.kvs) {

@@ -38,6 +38,7 @@ whose writer stopped updating it. Exit codes: 0 listed, 1 etcd unreachable, 78 n
             c.prefix,
             Date.parse(systemWallClock.nowIso()),
             Number(opts.staleAfter) * 1000,
+            c.timeoutMs,
           );
           process.stdout.write(opts.json ? `${JSON.stringify(rows, null, 2)}\n` : renderFleet(rows));
         } catch (e) {
