@@ -6,16 +6,38 @@
 // loaded lazily with import(), is inside (esbuild inlines a dynamic import of a static path).
 // The file sits two levels below the package root like dist/common/version.js does, so
 // packageVersion() finds ../../package.json in the repository and in the installed tree alike.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
+import type * as Protobuf from 'protobufjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const outdir = resolve(process.argv[2] ?? join(repo, 'dist', 'bundle'));
 const outfile = join(outdir, 'drbd-sentinel.mjs');
 mkdirSync(outdir, { recursive: true });
+
+// etcd3 (the arbiter's client, loaded only when an arbiter is configured) reads its gRPC service
+// definition from ../proto/rpc.proto next to its own file at load time. Inside one ESM file there is no
+// such file and no __dirname: inline the parsed definition and load it with proto-loader's fromJSON.
+const etcdProtoInline: Plugin = {
+  name: 'etcd3-proto-inline',
+  setup(b) {
+    b.onLoad({ filter: /etcd3[\\/]lib[\\/]connection-pool\.js$/ }, (args) => {
+      const req = createRequire(args.path);
+      const protobuf = req('protobufjs') as typeof Protobuf;
+      const root = new protobuf.Root();
+      root.loadSync(join(dirname(args.path), '..', 'proto', 'rpc.proto'), { keepCase: true });
+      const source = readFileSync(args.path, 'utf8');
+      const call = /\(0, proto_loader_1\.loadSync\)\(`\$\{__dirname\}\/\.\.\/proto\/rpc\.proto`, \{/;
+      if (!call.test(source)) throw new Error(`bundle: ${args.path} no longer loads rpc.proto as expected`);
+      const json = JSON.stringify(root.toJSON());
+      return { contents: source.replace(call, `(0, proto_loader_1.fromJSON)(${json}, {`), loader: 'js' };
+    });
+  },
+};
 
 const result = await build({
   entryPoints: [join(repo, 'src', 'cli.ts')],
@@ -27,6 +49,7 @@ const result = await build({
   metafile: true,
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [etcdProtoInline],
   // The CommonJS dependencies (pino, prom-client, ...) call require() for Node's own modules; an
   // ESM bundle has no require unless it makes one.
   banner: {

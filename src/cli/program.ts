@@ -36,6 +36,7 @@ const COMMANDS: readonly { readonly names: readonly string[]; readonly load: () 
   },
   { names: ['sim'], load: async () => (await import('./sim.js')).registerSimCommand },
   { names: ['init'], load: async () => (await import('./init.js')).registerInitCommand },
+  { names: ['fleet'], load: async () => (await import('./fleet.js')).registerFleetCommand },
 ];
 
 /** check-config with its DRBD cross-check (registering under the same name again replaces it). */
@@ -43,14 +44,17 @@ async function loadCheckConfig(): Promise<Register> {
   const [
     { registerCheckConfigCommand },
     { createDrbdCrossCheckProvider },
+    { arbiterCheckProvider },
     { registerConfigWarningProvider },
   ] = await Promise.all([
     import('./check-config.js'),
     import('./drbd-crosscheck.js'),
+    import('./arbiter-check.js'),
     import('../config/index.js'),
   ]);
   return (program) => {
     registerConfigWarningProvider(createDrbdCrossCheckProvider());
+    registerConfigWarningProvider(arbiterCheckProvider);
     registerCheckConfigCommand(program);
   };
 }

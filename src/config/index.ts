@@ -19,7 +19,9 @@ export {
   LOG_LEVELS,
   NOTIFY_EVENT_CHOICES,
   SentinelConfigSchema,
+  type ArbiterConfig,
   type ClusterConfig,
+  type EtcdArbiterConfig,
   type CommandsConfig,
   type ControlConfig,
   type DrbdConfig,
@@ -38,6 +40,7 @@ export {
   type SentinelConfig,
   type SentinelConfigInput,
 } from './schema.js';
+export { ON_ISOLATION } from './arbiter-schema.js';
 export type { FloatingAddress, ListenAddress } from './fields.js';
 export { checkThisHostIsNode, type LocalNodes } from './local-node.js';
 export { configJsonSchema, allKeyPaths } from './json-schema.js';

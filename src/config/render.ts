@@ -66,6 +66,22 @@ export function toConfigDocument(c: SentinelConfig): Record<string, unknown> {
               timeout: d(c.fencing.onDemoteFailure.timeoutMs),
             },
     },
+    arbiter:
+      c.arbiter === null
+        ? null
+        : {
+            etcd: {
+              endpoints: [...c.arbiter.etcd.endpoints],
+              prefix: c.arbiter.etcd.prefix,
+              tls: c.arbiter.etcd.tls === null ? null : tlsDocument(c.arbiter.etcd.tls),
+              user: c.arbiter.etcd.user,
+              'password-file': c.arbiter.etcd.passwordFile,
+              'lease-ttl': d(c.arbiter.etcd.leaseTtlMs),
+              timeout: d(c.arbiter.etcd.timeoutMs),
+            },
+            'on-isolation': c.arbiter.onIsolation,
+            'takeover-margin': d(c.arbiter.takeoverMarginMs),
+          },
     notify: c.notify.map((n) => {
       const events = n.events.length === NOTIFY_EVENTS.length ? ['all'] : [...n.events];
       return n.kind === 'url'
@@ -98,6 +114,14 @@ export function toConfigDocument(c: SentinelConfig): Record<string, unknown> {
     journal: { 'max-size-mb': c.journal.maxSizeMb, keep: c.journal.keep },
     log: { level: c.log.level },
     'state-dir': c.stateDir,
+  };
+}
+
+function tlsDocument(t: { ca: string; cert: string | null; key: string | null }): Record<string, string> {
+  return {
+    ca: t.ca,
+    ...(t.cert === null ? {} : { cert: t.cert }),
+    ...(t.key === null ? {} : { key: t.key }),
   };
 }
 

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { formatDurationMs } from '../common/duration.js';
 import { NOTIFY_EVENTS, type NotifyEventName } from '../common/notify-events.js';
+import { ArbiterSchema } from './arbiter-schema.js';
 import { RESOURCE_NAME_RE } from './resource-name.js';
 import {
   absolutePath,
@@ -697,6 +698,7 @@ export const SECTION_KEYS = [
   'heartbeat',
   'resources',
   'fencing',
+  'arbiter',
   'notify',
   'schedule',
   'control',
@@ -725,6 +727,9 @@ export const SentinelConfigSchema = z
       heartbeat: HeartbeatSchema.prefault({}),
       resources: ResourcesSchema,
       fencing: FencingSchema.prefault({}),
+      arbiter: ArbiterSchema.nullable()
+        .default(null)
+        .meta({ description: 'etcd arbiter (docs/arbiter.md); null: none (fence delay and STONITH only)' }),
       notify: z
         .array(NotifySchema, {
           error: (iss) => `expected a list of notify entries, got ${describeInput(iss.input)}`,
@@ -753,6 +758,7 @@ export const SentinelConfigSchema = z
     heartbeat: c.heartbeat,
     resources: c.resources,
     fencing: c.fencing,
+    arbiter: c.arbiter,
     notify: c.notify,
     schedule: c.schedule,
     control: c.control,
@@ -785,6 +791,8 @@ export type ResourceTimeouts = ResourceConfig['timeouts'];
 export type FencingConfig = SentinelConfig['fencing'];
 export type FencingPolicy = FencingConfig['policy'];
 export type FenceHandlerConfig = FencingConfig['handlers'][number];
+export type ArbiterConfig = NonNullable<SentinelConfig['arbiter']>;
+export type EtcdArbiterConfig = ArbiterConfig['etcd'];
 export type NotifyConfig = SentinelConfig['notify'][number];
 export type ScheduleConfig = SentinelConfig['schedule'];
 export type ControlConfig = SentinelConfig['control'];

@@ -102,6 +102,12 @@ export function renderStatus(s: StatusSnapshot): string {
     out.push(`last decision: ${d.time} ${d.reason}: ${actions}${outcome}`);
   }
 
+  if (s.arbiter !== undefined) {
+    const a = s.arbiter;
+    const lease = a.leaseLeftMs === null ? 'no lease' : `lease ${(a.leaseLeftMs / 1000).toFixed(1)}s left`;
+    const owners = a.owners.map((o) => `${o.resource}=${o.owner ?? '-'}`).join(' ');
+    out.push(`arbiter: ${a.reachable ? 'reachable' : 'UNREACHABLE'}, ${lease}; owners: ${owners}`);
+  }
   if (s.alerts.length === 0) out.push('open alerts: none');
   else {
     out.push(`open alerts: ${s.alerts.length}`);

@@ -36,6 +36,23 @@ export interface StatusSnapshot {
   /** The engine's latest non-trivial decision, null before the first. */
   readonly lastDecision: DecisionSummary | null;
   readonly alerts: readonly OpenAlert[];
+  /** The etcd arbiter as this node last saw it; absent when none is configured. */
+  readonly arbiter?: ArbiterStatus;
+}
+
+export interface ArbiterStatus {
+  /** The last etcd request succeeded in time. */
+  readonly reachable: boolean;
+  /** Milliseconds this node's lease is still certainly alive; null when it holds none. */
+  readonly leaseLeftMs: number | null;
+  readonly leaseTtlMs: number | null;
+  readonly lastContactMsAgo: number | null;
+  /** Owner key per resource: the owning node, or null when nobody holds it. */
+  readonly owners: readonly {
+    readonly resource: string;
+    readonly owner: string | null;
+    readonly revision: number;
+  }[];
 }
 
 export interface LinkStatus {

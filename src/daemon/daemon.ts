@@ -4,6 +4,7 @@
  * scheduler, systemd notify and watchdog. Decisions and their execution live in the cycle.
  */
 import { mkdirSync } from 'node:fs';
+import type { ArbiterPort } from '../arbiter/port.js';
 import { systemClock, systemWallClock, type Clock } from '../common/clock.js';
 import { sentinelError, type SentinelError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
@@ -30,6 +31,7 @@ import { saveIntents } from './intent-store.js';
 import { saveLastPrimaries } from './last-primary-store.js';
 import { loadCycleStart } from './cycle-start.js';
 import { buildNodeAdapters, metricsObserver, schedulerPorts, type NodeAdapters } from './node-adapters.js';
+import { buildArbiter } from './arbiter.js';
 import { buildStatusSnapshot } from './status.js';
 
 export interface DaemonOptions {
@@ -58,6 +60,8 @@ export class Daemon {
   private readonly abort = new AbortController();
   /** The configured handler chain (rebuilt on reload); the cycle reaches it through its fence-once. */
   private fenceChain: FencePort;
+  /** The etcd arbiter, null when none is configured (then everything runs as without one). */
+  private readonly arbiter: ArbiterPort | null;
   private readonly services: Services = {
     control: null,
     metricsServer: null,
@@ -85,6 +89,7 @@ export class Daemon {
       answerPeer: (op) => this.cycle.answerPeer(op),
     });
     const a = this.adapters;
+    this.arbiter = buildArbiter(this.config, options.nodes, this.clock, options.logger, a.metrics.registry);
     this.cycle = new Cycle(
       cycleSettingsFromConfig(this.config, options.nodes),
       {
@@ -106,6 +111,7 @@ export class Daemon {
         },
         sdNotify: (m) => options.sd.notify(m),
         observer: metricsObserver(a, () => this.cycle),
+        ...(this.arbiter === null ? {} : { arbiter: this.arbiter }),
       },
       start,
     );
@@ -145,6 +151,10 @@ export class Daemon {
     a.membership.onEvent(() => this.cycle.trigger('peer'));
     a.drbdSource.subscribe((view) => this.cycle.drbdViewChanged(view));
     a.drbdSource.start();
+    if (this.arbiter !== null) {
+      this.arbiter.onChange(() => this.cycle.trigger('peer'));
+      this.arbiter.start();
+    }
 
     const control = await startControlServer({
       path: c.control.socket,
@@ -233,6 +243,7 @@ export class Daemon {
     this.abort.abort();
     await this.adapters.drbdSource.stop();
     await this.adapters.membership.stop();
+    await this.arbiter?.stop();
     await s.control?.close();
     await s.metricsServer?.close();
     await this.adapters.notifier.close();
@@ -253,10 +264,11 @@ export class Daemon {
         c.stateDir,
         c.drbd,
         c.resources.map((r) => [r.name, r.device]),
+        c.arbiter,
       ]);
     if (fixed(this.config) !== fixed(next))
       return err(
-        'cluster, nodes, heartbeat port, control, state-dir, drbd and resource names/devices need a restart',
+        'cluster, nodes, heartbeat port, control, state-dir, drbd, arbiter and resource names/devices need a restart',
       );
     this.config = next;
     this.adapters.notifier.setHooks(hooksFromConfig(next.notify));
@@ -282,6 +294,7 @@ export class Daemon {
       memory: cy.engineMemory,
       lastDecision: cy.lastDecision,
       alerts: cy.alerts,
+      arbiter: this.arbiter?.snapshot() ?? null,
     });
   }
 

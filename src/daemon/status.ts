@@ -1,3 +1,4 @@
+import type { ArbiterSnapshot } from '../arbiter/port.js';
 import type { LocalNodes, SentinelConfig } from '../config/index.js';
 import type { OpenAlert, StatusSnapshot } from '../control/index.js';
 import type { Decision, EngineMemory, Observation } from '../engine/index.js';
@@ -26,6 +27,8 @@ export interface StatusInputs {
     readonly outcome: 'ok' | 'failed' | 'running' | null;
   } | null;
   readonly alerts: AlertBook;
+  /** The arbiter's snapshot; null when none is configured. */
+  readonly arbiter?: ArbiterSnapshot | null;
 }
 
 const ago = (nowMs: number, atMs: number | null) => (atMs === null ? null : Math.max(0, nowMs - atMs));
@@ -83,5 +86,23 @@ export function buildStatusSnapshot(s: StatusInputs): StatusSnapshot {
             outcome: s.lastDecision.outcome,
           },
     alerts: [...s.alerts.values()],
+    ...(s.arbiter === undefined || s.arbiter === null
+      ? {}
+      : {
+          arbiter: {
+            reachable: s.arbiter.reachable,
+            leaseLeftMs:
+              s.arbiter.ownLeaseValidUntilMs === null
+                ? null
+                : Math.max(0, s.arbiter.ownLeaseValidUntilMs - s.nowMs),
+            leaseTtlMs: s.arbiter.leaseTtlMs,
+            lastContactMsAgo: ago(s.nowMs, s.arbiter.lastContactMs),
+            owners: s.arbiter.owners.map((o) => ({
+              resource: o.resource,
+              owner: o.owner,
+              revision: o.revision,
+            })),
+          },
+        }),
   };
 }

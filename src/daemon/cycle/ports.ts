@@ -3,6 +3,7 @@
  * (daemon.ts), the cluster simulation from simulated ones (test/cluster-sim). The cycle itself does no
  * I/O: every effect and every clock reading comes in through these.
  */
+import type { ArbiterPort } from '../../arbiter/port.js';
 import type { Clock, WallClock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
 import type { Result } from '../../common/result.js';
@@ -60,6 +61,8 @@ export interface CyclePorts {
   readonly stores: CycleStores;
   readonly sdNotify: (message: SdNotifyMessage) => Promise<unknown>;
   readonly observer: CycleObserver;
+  /** The etcd arbiter (docs/arbiter.md); absent when none is configured. */
+  readonly arbiter?: ArbiterPort;
 }
 
 /** The configuration as the cycle reads it (daemon/cycle-settings.ts maps the config file onto it). */

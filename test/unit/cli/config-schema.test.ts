@@ -23,6 +23,7 @@ const SECTIONS = [
   'heartbeat',
   'resources',
   'fencing',
+  'arbiter',
   'notify',
   'schedule',
   'control',

@@ -101,6 +101,7 @@ describe('defaults', () => {
         handlers: [],
         onDemoteFailure: null,
       },
+      arbiter: null,
       notify: [],
       schedule: { verify: null, reminders: '0 */4 * * *' },
       control: { socket: '/run/drbd-sentinel/control.sock', metrics: { host: '127.0.0.1', port: 9943 } },

@@ -1,0 +1,94 @@
+import type { Etcd3 } from 'etcd3';
+import { prefixRangeEnd } from './etcd-keys.js';
+import type { FleetStatusEntry } from './port.js';
+
+/** One pair member as `fleet status` shows it. */
+export interface FleetRow {
+  readonly cluster: string;
+  readonly node: string;
+  readonly ageMs: number | null;
+  readonly stale: boolean;
+  readonly entry: FleetStatusEntry | null;
+  /** Resources this node owns in etcd. */
+  readonly owns: readonly string[];
+}
+
+/**
+ * Every pair under `prefix`, from one range read (effects: network). An entry whose wall-clock age
+ * exceeds `staleAfterMs`, or that cannot be parsed, is marked stale.
+ */
+export async function readFleet(
+  client: Etcd3,
+  prefix: string,
+  nowWallMs: number,
+  staleAfterMs: number,
+  timeoutMs = 3_000,
+): Promise<FleetRow[]> {
+  const base = `${prefix}/`;
+  const res = await client.kv.range(
+    { key: Buffer.from(base), range_end: prefixRangeEnd(base) },
+    // gRPC's deadline is a wall-clock Date; an operator command, not a decision.
+    // eslint-disable-next-line no-restricted-syntax
+    { deadline: new Date(Date.now() + timeoutMs) },
+  );
+  const owners = new Map<string, string[]>();
+  const statuses: { cluster: string; node: string; value: string }[] = [];
+  for (const kv of res.kvs) {
+    const parts = kv.key.toString().slice(base.length).split('/');
+    if (parts.length !== 3) continue;
+    const [cluster = '', a = '', b = ''] = parts;
+    if (a === 'status') statuses.push({ cluster, node: b, value: kv.value.toString() });
+    else if (b === 'owner') {
+      const k = `${cluster}/${kv.value.toString()}`;
+      owners.set(k, [...(owners.get(k) ?? []), a]);
+    }
+  }
+  return statuses
+    .map(({ cluster, node, value }) => {
+      let entry: FleetStatusEntry | null = null;
+      try {
+        entry = JSON.parse(value) as FleetStatusEntry;
+      } catch {
+        entry = null;
+      }
+      const ageMs = entry === null ? null : Math.max(0, nowWallMs - entry.writtenAtWallMs);
+      return {
+        cluster,
+        node,
+        ageMs,
+        stale: ageMs === null || ageMs > staleAfterMs,
+        entry,
+        owns: owners.get(`${cluster}/${node}`) ?? [],
+      };
+    })
+    .sort((x, y) => x.cluster.localeCompare(y.cluster) || x.node.localeCompare(y.node));
+}
+
+/** The table `fleet status` prints. Pure. */
+export function renderFleet(rows: readonly FleetRow[]): string {
+  const lines = [['CLUSTER', 'NODE', 'AGE', 'OWNS', 'RESOURCES', 'LAST DECISION']];
+  for (const r of rows) {
+    const res = (r.entry?.resources ?? [])
+      .map((x) => `${x.name}:${x.role}/${x.disk}/${x.connection}`)
+      .join(' ');
+    lines.push([
+      r.cluster,
+      r.node,
+      `${r.ageMs === null ? '?' : `${Math.round(r.ageMs / 1000)}s`}${r.stale ? ' STALE' : ''}`,
+      r.owns.join(',') || '-',
+      res || '-',
+      r.entry?.lastDecision ?? '-',
+    ]);
+  }
+  const widths = lines[0]?.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? '').length))) ?? [];
+  return (
+    lines
+      .map((l) =>
+        l
+          .map((c, i) => c.padEnd(widths[i] ?? 0))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
+}
