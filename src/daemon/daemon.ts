@@ -154,6 +154,11 @@ export class Daemon {
     if (this.arbiter !== null) {
       this.arbiter.onChange(() => this.cycle.trigger('peer'));
       this.arbiter.start();
+      // The engine's arbiter rules are not in this build (docs/arbiter.md): say so where it matters.
+      this.log.warn(
+        { code: 'ARBITER_OBSERVE_ONLY' },
+        'arbiter configured: lease, owner keys and status are kept, but failover decides as without one',
+      );
     }
 
     const control = await startControlServer({
