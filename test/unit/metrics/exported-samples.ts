@@ -1,5 +1,6 @@
 import { createCounters } from '../../../src/membership/index.js';
 import { SentinelMetrics } from '../../../src/metrics/index.js';
+import { arbiterMetrics } from '../../../src/metrics/arbiter-metrics.js';
 
 /** The daemon's registry (as `Daemon` builds it: membership counters of two links attached), one sample of each kind fed. */
 export async function exportedSamples(): Promise<{ samples: Set<string>; registered: Set<string> }> {
@@ -14,6 +15,11 @@ export async function exportedSamples(): Promise<{ samples: Set<string>; registe
   m.setModes({ standby: false, maintenance: false });
   m.setOpenAlerts(0);
   m.loopCycle(1);
+  // The arbiter's metrics join the registry only when an arbiter is configured (daemon/arbiter.ts).
+  const arbiter = arbiterMetrics(m.registry);
+  arbiter.roundTrip?.('claim', 2, true);
+  arbiter.leaseRenewal?.(true);
+  arbiter.failure?.('ARBITER_TIMEOUT');
   const text = await m.registry.metrics();
   const samples = new Set(
     text
