@@ -28,7 +28,7 @@ import net from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalPair, localHost } from '../src/demo/pair.js';
+import { LocalPair, loopbackHosts } from '../src/demo/pair.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, fallback: string) => {
@@ -183,7 +183,7 @@ async function daemonReady(dir: string, cliPath: string, scripts: string): Promi
   const base = 30_000 + (process.pid % 20_000);
   const pair = new LocalPair({
     dir,
-    hosts: [localHost('alpha', ['127.0.0.2', '127.0.1.2']), localHost('bravo', ['127.0.0.3', '127.0.1.3'])],
+    hosts: loopbackHosts(),
     cliPath,
     simScripts: scripts,
     heartbeatPort: base,

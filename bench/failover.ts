@@ -35,14 +35,7 @@ import {
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  LocalPair,
-  localHost,
-  resourceOf,
-  servesResource,
-  sleep,
-  type PairOptions,
-} from '../src/demo/pair.js';
+import { LocalPair, loopbackHosts, servesResource, sleep, type PairOptions } from '../src/demo/pair.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, fallback: string) => {
@@ -180,7 +173,7 @@ async function trial(s: Setting, n: number): Promise<Trial> {
   const base = 30_000 + ((process.pid + n * 7) % 20_000);
   const pair = new LocalPair({
     dir,
-    hosts: [localHost('alpha', ['127.0.0.2', '127.0.1.2']), localHost('bravo', ['127.0.0.3', '127.0.1.3'])],
+    hosts: loopbackHosts(),
     cliPath: join(root, 'dist', 'cli.js'),
     simScripts: standIns(dir),
     heartbeatPort: base,
@@ -189,17 +182,7 @@ async function trial(s: Setting, n: number): Promise<Trial> {
     fenceDelay: `${s.fenceDelayMs}ms`,
   });
   try {
-    pair.prepare();
-    for (const i of [0, 1] as const) pair.startDrbd(i);
-    for (const i of [0, 1] as const) pair.startDaemon(i);
-    const [a] = await pair.waitFor(
-      'steady pair',
-      (x, y) =>
-        (servesResource(x) && resourceOf(y)?.disk === 'UpToDate') ||
-        (servesResource(y) && resourceOf(x)?.disk === 'UpToDate'),
-      90_000,
-    );
-    const primary = servesResource(a) ? 0 : 1;
+    const primary = await pair.startServing();
     const survivor = (1 - primary) as 0 | 1;
     // Let the start-up's notifications and first decisions settle: the trial measures a steady pair.
     await sleep(1_000);

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalPair, localHost, resourceOf, servesResource, sleep } from '../src/demo/pair.js';
+import { LocalPair, loopbackHosts, servesResource, sleep } from '../src/demo/pair.js';
 import { JOURNAL_FILE } from '../src/journal/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,7 +51,7 @@ async function trial(n: number): Promise<number> {
   const base = 30_000 + ((process.pid + n * 7) % 20_000);
   const pair = new LocalPair({
     dir,
-    hosts: [localHost('alpha', ['127.0.0.2', '127.0.1.2']), localHost('bravo', ['127.0.0.3', '127.0.1.3'])],
+    hosts: loopbackHosts(),
     cliPath: join(root, 'dist', 'cli.js'),
     simScripts: join(root, 'scripts', 'sim'),
     heartbeatPort: base,
@@ -60,17 +60,7 @@ async function trial(n: number): Promise<number> {
     fenceDelay: `${FENCE_DELAY_MS}ms`,
   });
   try {
-    pair.prepare();
-    for (const i of [0, 1] as const) pair.startDrbd(i);
-    for (const i of [0, 1] as const) pair.startDaemon(i);
-    const [a] = await pair.waitFor(
-      'steady pair',
-      (x, y) =>
-        (servesResource(x) && resourceOf(y)?.disk === 'UpToDate') ||
-        (servesResource(y) && resourceOf(x)?.disk === 'UpToDate'),
-      90_000,
-    );
-    const primary = servesResource(a) ? 0 : 1;
+    const primary = await pair.startServing();
     const survivor = (1 - primary) as 0 | 1;
     pair.powerOff(primary);
     await pair.waitFor('survivor serves', (x, y) => servesResource(survivor === 0 ? x : y), 120_000);

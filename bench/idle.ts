@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LocalPair, localHost, resourceOf, servesResource, sleep } from '../src/demo/pair.js';
+import { LocalPair, loopbackHosts, sleep } from '../src/demo/pair.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, fallback: string) => {
@@ -41,7 +41,7 @@ const dir = mkdtempSync(join(tmpdir(), 'drbd-sentinel-idle-'));
 const base = 30_000 + (process.pid % 20_000);
 const pair = new LocalPair({
   dir,
-  hosts: [localHost('alpha', ['127.0.0.2', '127.0.1.2']), localHost('bravo', ['127.0.0.3', '127.0.1.3'])],
+  hosts: loopbackHosts(),
   cliPath: join(root, 'dist', 'cli.js'),
   simScripts: join(root, 'scripts', 'sim'),
   heartbeatPort: base,
@@ -51,16 +51,7 @@ const pair = new LocalPair({
 const loadStart = loadavg();
 const nodes: Record<string, unknown> = {};
 try {
-  pair.prepare();
-  for (const i of [0, 1] as const) pair.startDrbd(i);
-  for (const i of [0, 1] as const) pair.startDaemon(i);
-  await pair.waitFor(
-    'steady pair',
-    (x, y) =>
-      (servesResource(x) && resourceOf(y)?.disk === 'UpToDate') ||
-      (servesResource(y) && resourceOf(x)?.disk === 'UpToDate'),
-    90_000,
-  );
+  await pair.startServing();
   // Past start-up (module loading, the first decisions): the window measures the steady state.
   await sleep(5_000);
   const pids = ([0, 1] as const).map((i) => {

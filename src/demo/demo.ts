@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderStatus, type StatusSnapshot } from '../control/index.js';
-import { LocalPair, localHost, resourceOf, servesResource, sleep } from './pair.js';
+import { LocalPair, loopbackHosts, resourceOf, servesResource, sleep } from './pair.js';
 
 export interface DemoOptions {
   /** Leave the pair running at the end (for `status` and `switchover` by hand). */
@@ -49,7 +49,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const logTail: string[] = [];
   const pair = new LocalPair({
     dir,
-    hosts: [localHost('alpha', ['127.0.0.2', '127.0.1.2']), localHost('bravo', ['127.0.0.3', '127.0.1.3'])],
+    hosts: loopbackHosts(),
     cliPath: join(root, 'dist', 'cli.js'),
     simScripts: join(root, 'scripts', 'sim'),
     heartbeatPort: base,

@@ -341,6 +341,24 @@ log: { level: info }
     }
   }
 
+  /**
+   * Prepares the pair, starts both nodes' DRBD and daemons, and waits until one serves r0 with the other's
+   * disk UpToDate; returns the index of the one that serves.
+   */
+  async startServing(timeoutMs = 90_000): Promise<0 | 1> {
+    this.prepare();
+    for (const i of [0, 1] as const) this.startDrbd(i);
+    for (const i of [0, 1] as const) this.startDaemon(i);
+    const [a] = await this.waitFor(
+      'steady pair',
+      (x, y) =>
+        (servesResource(x) && resourceOf(y)?.disk === 'UpToDate') ||
+        (servesResource(y) && resourceOf(x)?.disk === 'UpToDate'),
+      timeoutMs,
+    );
+    return servesResource(a) ? 0 : 1;
+  }
+
   /** Stops every process of the pair (SIGTERM, then SIGKILL). */
   async stopAll(): Promise<void> {
     for (const child of this.procs.values()) child.kill('SIGTERM');
@@ -362,6 +380,11 @@ export function servesResource(s: StatusSnapshot | null): boolean {
 /** The resource's status on a node, or null. */
 export function resourceOf(s: StatusSnapshot | null) {
   return s?.resources.find((x) => x.name === PAIR_RESOURCE) ?? null;
+}
+
+/** The demo's and the benchmarks' pair on this machine: two heartbeat links per node on loopback. */
+export function loopbackHosts(): readonly [PairHost, PairHost] {
+  return [localHost('alpha', ['127.0.0.2', '127.0.1.2']), localHost('bravo', ['127.0.0.3', '127.0.1.3'])];
 }
 
 /** Spawns on this machine. */
