@@ -35,6 +35,12 @@ export function inspectProcDrbdText(text: string): Result<InspectOutput, string>
  * dump had ended before the first line.
  */
 export function inspectEvents2Text(text: string): Result<InspectOutput, string> {
+  const v = events2TextView(text);
+  return v.ok ? ok(output(v.value)) : v;
+}
+
+/** Pure. events2 text (a capture, or one `drbdsetup events2 --now` run) -> the view after its last event. */
+export function events2TextView(text: string): Result<DrbdView, string> {
   const p = parseEvents2Text(text);
   if (!p.ok) return err(formatParseError(p.error));
   const events = p.value;
@@ -42,5 +48,5 @@ export function inspectEvents2Text(text: string): Result<InspectOutput, string> 
   if (!events.some((e) => e.type === 'initial-done'))
     inputs.push({ type: 'events2', event: { type: 'initial-done', timestamp: null } });
   for (const event of events) inputs.push({ type: 'events2', event });
-  return ok(output(reduceDrbdAll(INITIAL_DRBD_STATE, inputs).state.view));
+  return ok(reduceDrbdAll(INITIAL_DRBD_STATE, inputs).state.view);
 }

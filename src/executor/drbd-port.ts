@@ -11,9 +11,7 @@ import type { Result } from '../common/result.js';
 import { err, ok } from '../common/result.js';
 import type { DrbdCommandError, DrbdCommandResult, DrbdCommands } from '../drbd/runner.js';
 import { createDrbdCommands } from '../drbd/runner.js';
-import { parseEvents2Line } from '../drbd/events2.js';
-import { formatParseError } from '../drbd/parse-error.js';
-import { INITIAL_DRBD_STATE, reduceDrbdAll, type DrbdInput } from '../drbd/reducer.js';
+import { events2TextView } from '../drbd/inspect.js';
 import type { OpOptions, StepOutcome } from './outcome.js';
 import { stepFailed, stepOk, stepTimeout } from './outcome.js';
 import type { DrbdPort, DrbdResourceStatus, QueryFailure } from './ports.js';
@@ -69,18 +67,9 @@ async function events2NowStatus(
       detail: `${what}: exit ${outcome.exitCode ?? outcome.signal}: ${outcome.stderr.trim() || outcome.stdout.trim()}`,
       timedOut: false,
     });
-  const inputs: DrbdInput[] = [{ type: 'version', version: null }];
-  let n = 0;
-  for (const line of outcome.stdout.split('\n')) {
-    n++;
-    if (line.trim() === '') continue;
-    const p = parseEvents2Line(line, n);
-    if (!p.ok)
-      return err({ errorKind: 'parse', detail: `${what}: ${formatParseError(p.error)}`, timedOut: false });
-    inputs.push({ type: 'events2', event: p.value });
-  }
-  const view = reduceDrbdAll(INITIAL_DRBD_STATE, inputs).state.view;
-  const st = statusFromView({ ...view, availability: 'ok' }, resource);
+  const view = events2TextView(outcome.stdout);
+  if (!view.ok) return err({ errorKind: 'parse', detail: `${what}: ${view.error}`, timedOut: false });
+  const st = statusFromView({ ...view.value, availability: 'ok' }, resource);
   return st === null
     ? err({ errorKind: 'no-resource', detail: `${what}: no resource ${resource}`, timedOut: false })
     : ok(st);
