@@ -5,6 +5,7 @@ import { RateLimitedLog } from '../common/rate-limited-log.js';
 import type { EtcdArbiterConfig } from '../config/index.js';
 import { createEtcdClient } from './etcd-client.js';
 import { ArbiterTimeout, classifyEtcdError, errorText, type ArbiterFailure } from './etcd-errors.js';
+import { OwnerWatch, type OwnerChange } from './etcd-owner-watch.js';
 import { clusterPrefix, ownerKey, prefixRangeEnd, resourceOfOwnerKey, statusKey } from './etcd-keys.js';
 import type {
   ArbiterClaimOutcome,
@@ -36,9 +37,10 @@ export interface EtcdArbiterOptions {
 
 /**
  * The arbiter on etcd (issue 15): one lease per daemon kept alive every third of its TTL, the owner
- * keys of the pair read after every renewal, claims and releases as transactions, the fleet status
- * bound to the lease. Never throws: every failure is a value, a snapshot that says unreachable, and a
- * rate-limited log line with its reason code.
+ * keys of the pair read once and then followed by a watch (re-read and re-watched after any failure,
+ * so a broken watch, a compaction or etcd's data loss never leaves a stale view), claims and releases
+ * as transactions, the fleet status bound to the lease. Never throws: every failure is a value, a
+ * snapshot that says unreachable, and a rate-limited log line with its reason code.
  */
 export class EtcdArbiter implements ArbiterPort {
   private readonly log: Logger;
@@ -50,6 +52,13 @@ export class EtcdArbiter implements ArbiterPort {
   private cancelTimer: (() => void) | null = null;
   private running = false;
   private ticking: Promise<void> | null = null;
+  /** The watch on the owner keys; null until the next sync (then the snapshot says unreachable). */
+  private watch: OwnerWatch | null = null;
+  /** Bumped on every drop, so a watch that opens after it was given up is closed, not used. */
+  private watchGeneration = 0;
+  /** Per resource, the etcd revision the snapshot's owner is true at (orders watch events against
+   *  claim answers; reset by every sync, since etcd's revisions restart after a data loss). */
+  private readonly seenRevision = new Map<string, number>();
 
   constructor(private readonly o: EtcdArbiterOptions) {
     this.log = o.logger.child({ module: 'arbiter' });
@@ -78,6 +87,7 @@ export class EtcdArbiter implements ArbiterPort {
     this.cancelTimer?.();
     this.cancelTimer = null;
     await this.ticking;
+    this.dropWatch();
     const client = this.client;
     const id = this.leaseId;
     if (client !== null && id !== null) {
@@ -142,8 +152,9 @@ export class EtcdArbiter implements ArbiterPort {
         ),
       );
       if (res.succeeded) {
-        this.setOwner({ resource, owner: null, revision: 0 });
-        return { kind: 'won', revision: Number(res.header.revision) };
+        const at = Number(res.header.revision);
+        this.setOwner({ resource, owner: null, revision: 0 }, at);
+        return { kind: 'won', revision: at };
       }
       return this.txnOutcome(resource, res);
     } catch (e) {
@@ -179,7 +190,7 @@ export class EtcdArbiter implements ArbiterPort {
       const client = await this.connected();
       if (client !== null) {
         const renewed = this.leaseId === null ? await this.grant(client) : await this.keepAlive(client);
-        if (renewed) await this.readOwners(client);
+        if (renewed && this.watch === null) await this.sync(client);
       }
     } catch (e) {
       this.fail('tick', e);
@@ -262,6 +273,8 @@ export class EtcdArbiter implements ArbiterPort {
           'arbiter lease lost: granting a new one',
         );
         this.o.observer?.failure?.('ARBITER_LEASE_LOST');
+        // Possibly a data loss: etcd's revisions restarted, so the watch's start revision is meaningless.
+        this.dropWatch();
         this.update({ ...this.state, ownLeaseValidUntilMs: null });
         return this.grant(client);
       }
@@ -275,24 +288,88 @@ export class EtcdArbiter implements ArbiterPort {
     }
   }
 
-  private async readOwners(client: Etcd3): Promise<void> {
+  /**
+   * Reads every owner key of the pair in one range request, then watches them from the revision after
+   * that read: nothing changed between the two is missed (list, then watch).
+   */
+  private async sync(client: Etcd3): Promise<void> {
     const base = clusterPrefix(this.o.config.prefix, this.o.cluster);
     const sentAt = this.o.clock.nowMs();
+    const generation = this.watchGeneration;
+    let opening: Promise<OwnerWatch> | null = null;
     try {
       const res = await this.call('read', () =>
         client.kv.range({ key: Buffer.from(base), range_end: prefixRangeEnd(base) }, this.callOptions()),
       );
+      const revision = Number(res.header.revision);
       const found = new Map<string, ArbiterOwner>();
       for (const kv of res.kvs) {
         const resource = resourceOfOwnerKey(base, kv.key.toString());
         if (resource !== null)
           found.set(resource, { resource, owner: kv.value.toString(), revision: Number(kv.mod_revision) });
       }
-      const owners = this.o.resources.map((r) => found.get(r) ?? { resource: r, owner: null, revision: 0 });
-      this.contact(sentAt, { owners });
+      this.seenRevision.clear();
+      for (const r of this.o.resources) this.seenRevision.set(r, revision);
+      this.update({
+        ...this.state,
+        owners: this.o.resources.map((r) => found.get(r) ?? { resource: r, owner: null, revision: 0 }),
+      });
+      const keys = this.o.resources.map((r) => ownerKey(this.o.config.prefix, this.o.cluster, r));
+      const open = OwnerWatch.open(
+        client,
+        keys,
+        revision + 1,
+        (c) => this.watched(c),
+        (why) => this.watchBroken(why),
+      );
+      opening = open;
+      const watch = await this.call('watch', () => open);
+      if (generation !== this.watchGeneration || !this.running) {
+        void watch.close();
+        return;
+      }
+      this.watch = watch;
+      this.contact(sentAt, {});
     } catch (e) {
-      this.fail('read', e);
+      // A watch that opens after its time ran out is closed when it does.
+      void opening?.then(
+        (w) => w.close(),
+        () => undefined,
+      );
+      this.fail('sync', e);
     }
+  }
+
+  private watched(c: OwnerChange): void {
+    const resource = resourceOfOwnerKey(clusterPrefix(this.o.config.prefix, this.o.cluster), c.key);
+    if (resource === null) return;
+    this.setOwner({ resource, owner: c.value, revision: c.modRevision }, c.atRevision);
+  }
+
+  private watchBroken(why: string): void {
+    this.watch = null;
+    this.watchGeneration++;
+    this.limited.warn(
+      'ARBITER_WATCH_LOST',
+      this.o.clock.nowMs(),
+      { error: why },
+      'arbiter watch lost: re-reading',
+    );
+    this.o.observer?.failure?.('ARBITER_WATCH_LOST');
+    this.markUnreachable();
+    // Re-read at once rather than at the next renewal: an owner change must not wait a third of the TTL.
+    if (this.running && this.ticking === null) {
+      this.cancelTimer?.();
+      this.schedule(Math.min(200, this.o.config.timeoutMs));
+    }
+  }
+
+  /** Gives up the watch; the next successful renewal re-reads the keys and watches again. */
+  private dropWatch(): void {
+    this.watchGeneration++;
+    const w = this.watch;
+    this.watch = null;
+    void w?.close();
   }
 
   private txnOutcome(
@@ -304,10 +381,10 @@ export class EtcdArbiter implements ArbiterPort {
     },
   ): ArbiterClaimOutcome {
     this.contact(this.o.clock.nowMs(), {});
+    const at = Number(res.header.revision);
     if (res.succeeded) {
-      const revision = Number(res.header.revision);
-      this.setOwner({ resource, owner: this.o.node, revision });
-      return { kind: 'won', revision };
+      this.setOwner({ resource, owner: this.o.node, revision: at }, at);
+      return { kind: 'won', revision: at };
     }
     const kv = res.responses[0]?.response_range?.kvs[0];
     const current = {
@@ -315,11 +392,14 @@ export class EtcdArbiter implements ArbiterPort {
       owner: kv?.value.toString() ?? null,
       revision: kv === undefined ? 0 : Number(kv.mod_revision),
     };
-    this.setOwner(current);
+    this.setOwner(current, at);
     return { kind: 'lost', owner: current.owner, revision: current.revision };
   }
 
-  private setOwner(owner: ArbiterOwner): void {
+  /** Records what etcd said about one owner key at revision `at`, unless something newer is known. */
+  private setOwner(owner: ArbiterOwner, at: number): void {
+    if (at < (this.seenRevision.get(owner.resource) ?? 0)) return;
+    this.seenRevision.set(owner.resource, at);
     this.update({
       ...this.state,
       owners: this.state.owners.map((o) => (o.resource === owner.resource ? owner : o)),
@@ -363,6 +443,8 @@ export class EtcdArbiter implements ArbiterPort {
       this.update({ ...this.state, ownLeaseValidUntilMs: null });
     }
     // A refusal (permissions, auth) is an answer, but not one the pair can use: treat as unreachable.
+    // The watch may be on a connection that hangs: re-read and re-watch once etcd answers again.
+    this.dropWatch();
     this.markUnreachable();
     return `${code}: ${text}`;
   }
@@ -371,8 +453,9 @@ export class EtcdArbiter implements ArbiterPort {
     if (this.state.reachable) this.update({ ...this.state, reachable: false });
   }
 
+  /** etcd answered. The snapshot says reachable only while the watch keeps its owners current. */
   private contact(atMs: number, patch: Partial<ArbiterSnapshot>): void {
-    this.update({ ...this.state, ...patch, reachable: true, lastContactMs: atMs });
+    this.update({ ...this.state, ...patch, reachable: this.watch !== null, lastContactMs: atMs });
   }
 
   private update(next: ArbiterSnapshot): void {

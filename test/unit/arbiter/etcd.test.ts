@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EtcdArbiter } from '../../../src/arbiter/etcd.js';
+import { EtcdArbiter, type ArbiterObserver } from '../../../src/arbiter/etcd.js';
 import { systemClock } from '../../../src/common/clock.js';
 import type { EtcdArbiterConfig } from '../../../src/config/index.js';
 import { EtcdCluster } from '../../support/etcd-cluster.js';
@@ -10,7 +10,12 @@ import { EtcdCluster } from '../../support/etcd-cluster.js';
 const logger = pino({ level: 'silent' });
 const arbiters: EtcdArbiter[] = [];
 
-function arbiter(node: string, endpoints: string[], over: Partial<EtcdArbiterConfig> = {}): EtcdArbiter {
+function arbiter(
+  node: string,
+  endpoints: string[],
+  over: Partial<EtcdArbiterConfig> = {},
+  observer?: ArbiterObserver,
+): EtcdArbiter {
   const a = new EtcdArbiter({
     config: {
       endpoints,
@@ -27,10 +32,25 @@ function arbiter(node: string, endpoints: string[], over: Partial<EtcdArbiterCon
     resources: ['r0', 'r1'],
     clock: systemClock,
     logger,
+    ...(observer === undefined ? {} : { observer }),
   });
   arbiters.push(a);
   a.start();
   return a;
+}
+
+/** Counts the successful range reads of the owner keys: the watch makes them rare. */
+function readCounter(): { observer: ArbiterObserver; reads: () => number; renewals: () => number } {
+  let n = 0;
+  let renewed = 0;
+  return {
+    observer: {
+      roundTrip: (op, _ms, ok) => void (op === 'read' && ok && n++),
+      leaseRenewal: (ok) => void (ok && renewed++),
+    },
+    reads: () => n,
+    renewals: () => renewed,
+  };
 }
 
 const waitFor = <T>(fn: () => T) => vi.waitFor(fn, { timeout: 20_000, interval: 50 });
@@ -118,6 +138,74 @@ describe('one etcd member', () => {
     await etcd.restart(0);
     await registered(a);
     expect((await a.claim('r0', a.snapshot().owners[0]?.revision ?? 0)).kind).toBe('won');
+  });
+
+  it('owner changes reach the other node through the watch, with no re-read', async () => {
+    const count = readCounter();
+    const a = arbiter('alpha', etcd.endpoints, {}, count.observer);
+    const b = arbiter('bravo', etcd.endpoints);
+    await Promise.all([registered(a), registered(b)]);
+    const readsAtStart = count.reads();
+    expect(readsAtStart).toBe(1);
+    expect((await b.claim('r0', a.snapshot().owners[0]?.revision ?? 0)).kind).toBe('won');
+    await waitFor(() => expect(a.snapshot().owners[0]).toMatchObject({ owner: 'bravo' }));
+    // A write from outside the pair (an operator with etcdctl) is seen the same way, with its revision.
+    await etcd.etcdctl(['put', '/t/pair/r1/owner', 'zulu']);
+    await waitFor(() => expect(a.snapshot().owners[1]).toMatchObject({ owner: 'zulu' }));
+    const rev = a.snapshot().owners[1]?.revision ?? 0;
+    expect(rev).toBeGreaterThan(0);
+    // The revision seen through the watch is the one a claim must compare on.
+    expect((await a.claim('r1', rev)).kind).toBe('won');
+    expect((await b.release('r0')).kind).toBe('won');
+    await waitFor(() => expect(a.snapshot().owners[0]).toEqual({ resource: 'r0', owner: null, revision: 0 }));
+    // Renewals go on (TTL 2 s, renewed every 666 ms): none of them re-reads the keys.
+    const renewals = count.renewals();
+    await waitFor(() => expect(count.renewals()).toBeGreaterThanOrEqual(renewals + 3));
+    expect(count.reads()).toBe(readsAtStart);
+  });
+
+  it('etcd restarted: the broken watch is re-established after one re-read and follows changes', async () => {
+    const count = readCounter();
+    const a = arbiter('alpha', etcd.endpoints, {}, count.observer);
+    await registered(a);
+    await etcd.kill(0);
+    await waitFor(() => expect(a.snapshot().reachable).toBe(false));
+    // Changed while the watch was down: only the re-read can see it.
+    await etcd.restart(0);
+    await etcd.etcdctl(['put', '/t/pair/r1/owner', 'yankee']);
+    await registered(a);
+    await waitFor(() => expect(a.snapshot().owners[1]).toMatchObject({ owner: 'yankee' }));
+    const reads = count.reads();
+    expect(reads).toBeGreaterThanOrEqual(2);
+    await etcd.etcdctl(['del', '/t/pair/r1/owner']);
+    await waitFor(() => expect(a.snapshot().owners[1]).toMatchObject({ owner: null, revision: 0 }));
+    expect(count.reads()).toBe(reads);
+  });
+
+  it('etcd data lost: re-registered, the keys re-read, the watch follows the restarted revisions', async () => {
+    const a = arbiter('alpha', etcd.endpoints);
+    await registered(a);
+    // Push etcd's revision well above where it restarts after the loss, so a watch resumed at the old
+    // revision would wait in the future and miss every change.
+    for (let i = 0; i < 20; i++) {
+      expect((await a.claim('r0', a.snapshot().owners[0]?.revision ?? 0)).kind).toBe('won');
+      expect((await a.release('r0')).kind).toBe('won');
+    }
+    expect((await a.claim('r0', 0)).kind).toBe('won');
+    const before = (a as unknown as { leaseId: string }).leaseId;
+    await etcd.kill(0);
+    etcd.wipe(0);
+    await etcd.restart(0);
+    await waitFor(() => {
+      expect((a as unknown as { leaseId: string | null }).leaseId).not.toBe(before);
+      expect(a.snapshot().reachable).toBe(true);
+    });
+    // The owner key went with the data: the snapshot says so (the engine re-claims, docs/arbiter.md).
+    expect(a.snapshot().owners[0]).toEqual({ resource: 'r0', owner: null, revision: 0 });
+    const b = arbiter('bravo', etcd.endpoints);
+    await registered(b);
+    expect((await b.claim('r1', 0)).kind).toBe('won');
+    await waitFor(() => expect(a.snapshot().owners[1]).toMatchObject({ owner: 'bravo' }));
   });
 
   it('etcd data lost: the old lease is unknown, a new one is granted', async () => {
