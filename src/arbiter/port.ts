@@ -46,6 +46,10 @@ export type ArbiterClaimOutcome =
 export interface FleetStatusEntry {
   readonly cluster: string;
   readonly node: string;
+  /** The other node of the pair (so a reader can show a member whose entry is missing). */
+  readonly peer?: string;
+  /** Whether this node hears its peer on any heartbeat link. */
+  readonly peerReachable?: boolean;
   /** Wall-clock ms when written (the reader marks entries older than a bound as stale). */
   readonly writtenAtWallMs: number;
   readonly resources: readonly {

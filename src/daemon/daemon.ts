@@ -4,6 +4,7 @@
  * scheduler, systemd notify and watchdog. Decisions and their execution live in the cycle.
  */
 import { mkdirSync } from 'node:fs';
+import type { FleetPublisher } from '../arbiter/fleet-publisher.js';
 import type { ArbiterPort } from '../arbiter/port.js';
 import { systemClock, systemWallClock, type Clock } from '../common/clock.js';
 import { sentinelError, type SentinelError } from '../common/errors.js';
@@ -31,7 +32,7 @@ import { saveIntents } from './intent-store.js';
 import { saveLastPrimaries } from './last-primary-store.js';
 import { loadCycleStart } from './cycle-start.js';
 import { buildNodeAdapters, metricsObserver, schedulerPorts, type NodeAdapters } from './node-adapters.js';
-import { buildArbiter } from './arbiter.js';
+import { buildArbiter, buildFleetPublisher, withFleetStatus } from './arbiter.js';
 import { buildStatusSnapshot } from './status.js';
 
 export interface DaemonOptions {
@@ -62,6 +63,8 @@ export class Daemon {
   private fenceChain: FencePort;
   /** The etcd arbiter, null when none is configured (then everything runs as without one). */
   private readonly arbiter: ArbiterPort | null;
+  /** Publishes this node's fleet status under the arbiter's prefix; null without an arbiter. */
+  private readonly fleet: FleetPublisher | null;
   private readonly services: Services = {
     control: null,
     metricsServer: null,
@@ -90,6 +93,7 @@ export class Daemon {
     });
     const a = this.adapters;
     this.arbiter = buildArbiter(this.config, options.nodes, this.clock, options.logger, a.metrics.registry);
+    this.fleet = buildFleetPublisher(this.arbiter, this.config, options.nodes, this.clock);
     this.cycle = new Cycle(
       cycleSettingsFromConfig(this.config, options.nodes),
       {
@@ -110,7 +114,10 @@ export class Daemon {
           saveIntents: (v) => saveIntents(this.config.stateDir, v),
         },
         sdNotify: (m) => options.sd.notify(m),
-        observer: metricsObserver(a, () => this.cycle),
+        observer: withFleetStatus(
+          metricsObserver(a, () => this.cycle),
+          this.fleet,
+        ),
         ...(this.arbiter === null ? {} : { arbiter: this.arbiter }),
       },
       start,
@@ -154,6 +161,7 @@ export class Daemon {
     if (this.arbiter !== null) {
       this.arbiter.onChange(() => this.cycle.trigger('peer'));
       this.arbiter.start();
+      this.fleet?.start();
       // The engine's arbiter rules are not in this build (docs/arbiter.md): say so where it matters.
       this.log.warn(
         { code: 'ARBITER_OBSERVE_ONLY' },
@@ -248,6 +256,7 @@ export class Daemon {
     this.abort.abort();
     await this.adapters.drbdSource.stop();
     await this.adapters.membership.stop();
+    this.fleet?.stop();
     await this.arbiter?.stop();
     await s.control?.close();
     await s.metricsServer?.close();
