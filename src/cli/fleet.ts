@@ -21,8 +21,10 @@ export function registerFleetCommand(program: Command): void {
       `
 Runs anywhere with etcd access. Without --endpoints the arbiter section of the configuration file
 (-c, default /etc/drbd-sentinel/config.yaml) gives endpoints, prefix, TLS and auth.
-Entries are bound to each daemon's lease: a stopped daemon's disappears with it; STALE marks one
-whose writer stopped updating it. Exit codes: 0 listed, 1 etcd unreachable, 78 no usable configuration.`,
+Each daemon writes its entry on change (at most once a second) and refreshes it every 10 s. Entries
+are bound to each daemon's lease: a stopped daemon's disappears with it, and the node its peer names
+shows MISSING; STALE marks one whose writer stopped updating it (its loop hangs). PEER says whether
+the node hears its peer. Exit codes: 0 listed, 1 etcd unreachable, 78 no usable configuration.`,
     )
     .action(
       async (
