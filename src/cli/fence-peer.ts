@@ -1,45 +1,10 @@
 import type { Command } from 'commander';
-import { parseDurationMs } from '../common/duration.js';
-import { EXIT } from '../common/errors.js';
-// The modules, not control/index.js: DRBD runs this handler with I/O possibly frozen, so it loads only the
-// client side of the socket.
-import { resolveControlSocket, type ControlCommandOptions } from '../control/cli-support.js';
-import { controlRequest } from '../control/client.js';
-import type { FenceControlCall } from '../fencing/fence-peer-client.js';
-import { fencePeerViaDaemon, unfencePeerViaDaemon } from '../fencing/fence-peer-client.js';
-import { parseDrbdHandlerEnv } from '../fencing/drbd-handler-env.js';
-import { CliExit } from './program-exit.js';
-
-/** Default wait for the daemon's answer: it covers the outdate request, the fence delay and the handler chain. */
-const DEFAULT_TIMEOUT = '120s';
+import type { ControlCommandOptions } from '../control/cli-support.js';
+import { FENCE_PEER_DEFAULT_TIMEOUT, UNFENCE_PEER_DEFAULT_TIMEOUT } from './fast-args.js';
+import { runFencePeer, runUnfencePeer } from './fence-handler.js';
 
 interface FenceOptions extends ControlCommandOptions {
   readonly timeout: string;
-}
-
-function controlCall(socket: string): FenceControlCall {
-  return async (request, timeoutMs) => {
-    const r =
-      request.op === 'fence-peer'
-        ? await controlRequest(socket, { op: 'fence-peer', resource: request.resource }, { timeoutMs })
-        : await controlRequest(socket, { op: 'unfence-peer', resource: request.resource }, { timeoutMs });
-    return r.ok ? r : { ok: false, error: { message: r.error.message } };
-  };
-}
-
-/**
- * Bad options or a malformed DRBD environment exit 1, DRBD's "handler failed" (with resource-and-stonith I/O
- * stays frozen), before anything is sent to the daemon. Never 2: the usual usage code is harmless to DRBD
- * too, but 1 is the one code this handler documents for every failure; 3..7 are answers DRBD acts on.
- */
-function setup(cmd: Command): { resource: string; socket: string; timeoutMs: number } {
-  const opts = cmd.optsWithGlobals() as FenceOptions;
-  const name = cmd.name();
-  const timeout = parseDurationMs(opts.timeout);
-  if (!timeout.ok) throw new CliExit(EXIT.FAILURE, `${name}: --timeout: ${timeout.error}`);
-  const env = parseDrbdHandlerEnv(process.env);
-  if (!env.ok) throw new CliExit(EXIT.FAILURE, `${name}: ${env.error}; nothing was asked of the daemon`);
-  return { resource: env.value.resource, socket: resolveControlSocket(opts), timeoutMs: timeout.value };
 }
 
 /**
@@ -53,7 +18,7 @@ export function registerFencePeerCommand(program: Command): void {
       "DRBD fence-peer handler: have the local daemon outdate the peer's disk (or fence the peer node)",
     )
     .option('--socket <path>', 'control socket (default: control.socket of the configuration)')
-    .option('--timeout <duration>', 'how long to wait for the daemon', DEFAULT_TIMEOUT)
+    .option('--timeout <duration>', 'how long to wait for the daemon', FENCE_PEER_DEFAULT_TIMEOUT)
     .addHelpText(
       'after',
       `
@@ -69,9 +34,7 @@ Exit codes (DRBD's fence-peer protocol):
      (then the daemon is not asked)`,
     )
     .action(async (_opts: unknown, cmd: Command) => {
-      const { resource, socket, timeoutMs } = setup(cmd);
-      const r = await fencePeerViaDaemon(resource, controlCall(socket), timeoutMs);
-      throw new CliExit(r.exitCode, `fence-peer ${resource}: exit ${r.exitCode}: ${r.message}`);
+      await runFencePeer(cmd.optsWithGlobals() as FenceOptions);
     });
 
   program
@@ -80,7 +43,7 @@ Exit codes (DRBD's fence-peer protocol):
       'DRBD after-resync-target handler: tell the local daemon the resync finished (exits 0 once it has a valid DRBD environment)',
     )
     .option('--socket <path>', 'control socket (default: control.socket of the configuration)')
-    .option('--timeout <duration>', 'how long to wait for the daemon', '10s')
+    .option('--timeout <duration>', 'how long to wait for the daemon', UNFENCE_PEER_DEFAULT_TIMEOUT)
     .addHelpText(
       'after',
       `
@@ -88,9 +51,6 @@ Exit codes: 0 whatever the daemon answered (DRBD only logs this handler); 1 a mi
 environment or --timeout (then the daemon is not asked).`,
     )
     .action(async (_opts: unknown, cmd: Command) => {
-      const { resource, socket, timeoutMs } = setup(cmd);
-      const r = await unfencePeerViaDaemon(resource, controlCall(socket), timeoutMs);
-      process.stderr.write(`drbd-sentinel: unfence-peer ${resource}: ${r.message}\n`);
-      process.exitCode = EXIT.OK;
+      await runUnfencePeer(cmd.optsWithGlobals() as FenceOptions);
     });
 }

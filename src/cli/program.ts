@@ -1,9 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT } from '../common/errors.js';
 import { packageVersion } from '../common/version.js';
-import { CliExit } from '../common/cli-exit.js';
-
-export const DEFAULT_CONFIG_PATH = '/etc/drbd-sentinel/config.yaml';
+import { exitForError } from './error-exit.js';
+import { DEFAULT_CONFIG_PATH } from './fast-args.js';
 
 /** What a command module contributes: it registers its command(s) on the program. */
 type Register = (program: Command) => void;
@@ -115,15 +114,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     await program.parseAsync(argv as string[]);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK;
   } catch (e) {
-    if (e instanceof CliExit) {
-      if (e.message) process.stderr.write(`drbd-sentinel: ${e.message}\n`);
-      return e.exitCode;
-    }
-    if (e instanceof CommanderError) {
-      // --help and --version arrive here with exit code 0; commander has printed them already.
-      return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
-    }
-    process.stderr.write(`drbd-sentinel: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
-    return EXIT.FAILURE;
+    // --help and --version arrive here with exit code 0; commander has printed them already.
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    return exitForError(e);
   }
 }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-// The modules, not control/index.js: the daemon's side of the socket is not loaded for a status.
-import { callDaemon, resolveControlSocket, type ControlCommandOptions } from '../control/cli-support.js';
-import { renderStatus } from '../control/render-status.js';
+import type { ControlCommandOptions } from '../control/cli-support.js';
+import { runStatus } from './status-run.js';
 
 /** `drbd-sentinel status [--json] [--socket PATH]`: what the local daemon sees. */
 export function registerStatusCommand(program: Command): void {
@@ -16,11 +15,7 @@ export function registerStatusCommand(program: Command): void {
 Talks to the running daemon over its control socket (root only). Exit codes: 0 shown, 1 the daemon is not
 running or did not answer.`,
     )
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const socket = resolveControlSocket(cmd.optsWithGlobals() as ControlCommandOptions);
-      const snapshot = await callDaemon(socket, { op: 'status' }, 10_000);
-      process.stdout.write(
-        opts.json === true ? `${JSON.stringify(snapshot, null, 2)}\n` : renderStatus(snapshot),
-      );
+    .action(async (_opts: unknown, cmd: Command) => {
+      await runStatus(cmd.optsWithGlobals() as ControlCommandOptions & { json?: boolean });
     });
 }

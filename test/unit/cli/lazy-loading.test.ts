@@ -108,30 +108,50 @@ describe('what the hot paths load (node dist/cli.js)', () => {
     DRBD_PEER_AF: 'ipv4',
   };
 
-  it('--version: commander only', () => {
+  // fence-peer, unfence-peer, status and --version take the fast path: src/cli.ts, fast-args.js and the
+  // one-file bundle the build makes of fast-path.js (yaml inside), no package from node_modules.
+  const FAST = ['cli.js', 'cli/fast-args.js', 'cli/fast-path.js'];
+
+  it('--version: the fast path, no commander', () => {
     const l = loaded(['--version']);
-    expect(l.packages).toEqual(['commander']);
-    expect(l.modules.filter((m) => m.startsWith('cli/'))).toEqual(['cli/program.js']);
+    expect(l.code).toBe(0);
+    expect(l.packages).toEqual([]);
+    expect(l.modules).toEqual(FAST);
   });
 
-  it('fence-peer and unfence-peer as DRBD runs them: no zod, pino, prom-client, daemon or simulator', () => {
+  it('fence-peer and unfence-peer as DRBD runs them: one bundled module, no package, no commander', () => {
     const config = join(dir, 'config.yaml');
     writeFileSync(config, `control:\n  socket: ${join(dir, 'none.sock')}\n`);
     for (const cmd of ['fence-peer', 'unfence-peer']) {
       const l = loaded([cmd, '-c', config], drbdEnv);
       expect(l.code, cmd).toBe(cmd === 'fence-peer' ? 1 : 0); // no daemon listens
-      expect(l.packages, cmd).toEqual(['commander', 'yaml']); // yaml: control.socket of the configuration
-      expect(
-        l.modules.filter((m) => /^(daemon|sim|engine|config\/schema|membership)\b/.test(m)),
-        cmd,
-      ).toEqual([]);
+      expect(l.packages, cmd).toEqual([]);
+      expect(l.modules, cmd).toEqual(FAST);
     }
   });
 
-  it('status: the control client and the renderer, no zod or pino', () => {
+  it('the bundled fast path reads control.socket from the configuration (its yaml is inside)', () => {
+    const config = join(dir, 'config.yaml');
+    writeFileSync(config, `control:\n  socket: ${join(dir, 'elsewhere.sock')}\n`);
+    const r = run(process.execPath, [BUILT_CLI, 'fence-peer', '-c', config], { ...process.env, ...drbdEnv });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(join(dir, 'elsewhere.sock'));
+  });
+
+  it('status: the fast path too', () => {
     const l = loaded(['status', '--socket', join(dir, 'none.sock')]);
     expect(l.code).toBe(1);
+    expect(l.packages).toEqual([]);
+    expect(l.modules).toEqual(FAST);
+  });
+
+  it('status --help: commander and the status module', () => {
+    const l = loaded(['status', '--help']);
+    expect(l.code).toBe(0);
     expect(l.packages).toEqual(['commander', 'yaml']);
+    expect(l.modules.filter((m) => m.startsWith('cli/'))).toEqual(
+      expect.arrayContaining(['cli/program.js', 'cli/status.js']),
+    );
   });
 
   it('the simulator’s Node stand-ins: not the simulator model', () => {

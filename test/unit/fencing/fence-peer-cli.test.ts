@@ -1,6 +1,7 @@
 /**
  * `drbd-sentinel fence-peer` / `unfence-peer` against a fake daemon: a raw unix socket server in
- * the test speaking the control protocol (one JSON line each way).
+ * the test speaking the control protocol (one JSON line each way). Every case runs through the commander
+ * definitions and through the fast path dist/cli.js takes for DRBD's handler line, which must agree.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -9,6 +10,8 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerFencePeerCommand } from '../../../src/cli/fence-peer.js';
+import { fastCommand } from '../../../src/cli/fast-args.js';
+import { runFast } from '../../../src/cli/fast-path.js';
 import { CliExit } from '../../../src/cli/program-exit.js';
 
 let dir: string;
@@ -56,27 +59,75 @@ async function fakeDaemon(answer: (req: Record<string, unknown>) => object | nul
 
 const result = (exitCode: number, message: string) => () => ({ ok: true, result: { exitCode, message } });
 
-async function cli(...args: string[]): Promise<{ code: number; message: string; stderr: string }> {
+/** One run through the commander definitions (src/cli/fence-peer.ts), as the whole program runs them. */
+async function viaCommander(
+  args: readonly string[],
+): Promise<{ code: number; message: string; stderr: string }> {
   const program = new Command('drbd-sentinel')
     .option('-c, --config <file>', 'configuration file', join(dir, 'none.yaml'))
     .exitOverride();
   registerFencePeerCommand(program);
-  let stderr = '';
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
+  const saved = captureStderr();
   const savedExit = process.exitCode;
   try {
     await program.parseAsync(['node', 'drbd-sentinel', ...args]);
-    return { code: typeof process.exitCode === 'number' ? process.exitCode : 0, message: '', stderr };
+    return {
+      code: typeof process.exitCode === 'number' ? process.exitCode : 0,
+      message: '',
+      stderr: saved.text(),
+    };
   } catch (e) {
-    if (e instanceof CliExit) return { code: e.exitCode, message: e.message, stderr };
+    if (e instanceof CliExit) return { code: e.exitCode, message: e.message, stderr: saved.text() };
     throw e;
   } finally {
     process.exitCode = savedExit;
     vi.restoreAllMocks();
   }
+}
+
+/** One run through the fast path (src/cli/fast-path.ts), as dist/cli.js runs DRBD's handler line. */
+async function viaFastPath(args: readonly string[]): Promise<{ code: number; stderr: string }> {
+  const command = fastCommand(['-c', join(dir, 'none.yaml'), ...args]);
+  if (command === null) throw new Error(`the fast path does not take ${args.join(' ')}`);
+  const saved = captureStderr();
+  const savedExit = process.exitCode;
+  try {
+    return { code: await runFast(command), stderr: saved.text() };
+  } finally {
+    process.exitCode = savedExit;
+    vi.restoreAllMocks();
+  }
+}
+
+function captureStderr(): { text: () => string } {
+  let stderr = '';
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  return { text: () => stderr };
+}
+
+const withoutId = (reqs: readonly Record<string, unknown>[]) => reqs.map(({ id: _id, ...rest }) => rest);
+
+/**
+ * Runs the command line both ways and requires the same exit code, the same stderr (the commander path's
+ * CliExit message is what runCli prints) and the same requests to the daemon; returns the commander run,
+ * with `received` and `connections` as it left them.
+ */
+async function cli(...args: string[]): Promise<{ code: number; message: string; stderr: string }> {
+  const [before, connectionsBefore] = [[...received], connections];
+  const slow = await viaCommander(args);
+  const [slowReceived, slowConnections] = [[...received], connections];
+  [received, connections] = [[...before], connectionsBefore];
+  const fast = await viaFastPath(args);
+  const what = `fast path: ${args.join(' ')}`;
+  expect(fast.code, what).toBe(slow.code);
+  expect(fast.stderr, what).toBe(slow.stderr + (slow.message ? `drbd-sentinel: ${slow.message}\n` : ''));
+  expect(withoutId(received), what).toEqual(withoutId(slowReceived));
+  expect(connections, what).toBe(slowConnections);
+  [received, connections] = [slowReceived, slowConnections];
+  return slow;
 }
 
 describe('drbd-sentinel fence-peer', () => {
