@@ -10,7 +10,10 @@
  *    committed proposals, etcd's CPU seconds; divided per pair and per second (etcd's CPU and raft
  *    bytes above those of the idle cluster, N = 0, which raft's own heartbeats dominate). `fleet
  *    status` is read at the end of each window: every daemon must be listed, none stale.
- * 2. Takeover: --takeover pairs lose their Primary at the same moment (daemon and DRBD SIGKILLed); per
+ * 2. Capacity: for --probe seconds each, as many 300-byte puts and as many keep-alives (each on its
+ *    own stream, as the adapter sends them) as 64 concurrent callers get through this cluster, with
+ *    the pairs still running: what this machine's etcd carries, to divide by the cost per pair.
+ * 3. Takeover: --takeover pairs lose their Primary at the same moment (daemon and DRBD SIGKILLed); per
  *    pair the time from the power-off to the survivor's start-services step (its own log), its phases
  *    (detection, fence wait, fence, promote...), and whether it claimed the owner key in etcd (the
  *    `arbiter-claim` action; absent while the engine's arbiter rules are not merged, when the
@@ -46,6 +49,7 @@ const sizes = arg('--sizes', '0,5,10,20').split(',').map(Number);
 const warmupS = Number(arg('--warmup', '10'));
 const windowS = Number(arg('--window', '20'));
 const takeoverPairs = Number(arg('--takeover', '20'));
+const probeS = Number(arg('--probe', '5'));
 const fenceDelay = arg('--fence-delay', '1s');
 const label = arg('--label', 'current');
 const out = arg('--out', join(repo, 'bench', 'results', 'arbiter-scale.json'));
@@ -172,21 +176,76 @@ async function startPair(k: number, etcd: EtcdCluster): Promise<BenchPair> {
   return { name, dir, pair, primary: servesResource(a) ? 0 : 1 };
 }
 
+const benchConfig = (etcd: EtcdCluster) => ({
+  endpoints: etcd.endpoints,
+  prefix: PREFIX,
+  tls: null,
+  user: null,
+  passwordFile: null,
+  leaseTtlMs: 10_000,
+  timeoutMs: 3_000,
+});
+
 async function fleetRows(etcd: EtcdCluster): Promise<FleetRow[]> {
-  const c = await createEtcdClient({
-    endpoints: etcd.endpoints,
-    prefix: PREFIX,
-    tls: null,
-    user: null,
-    passwordFile: null,
-    leaseTtlMs: 10_000,
-    timeoutMs: 3_000,
-  });
+  const c = await createEtcdClient(benchConfig(etcd));
   if (!c.ok) throw new Error(c.error);
   try {
     return await readFleet(c.value, PREFIX, Date.now(), 30_000);
   } finally {
     c.value.close();
+  }
+}
+
+/** Requests per second that `callers` concurrent loops of `op` complete in `seconds`. */
+async function rate(seconds: number, callers: number, op: (worker: number) => Promise<unknown>) {
+  let done = 0;
+  let failed = 0;
+  const t0 = Date.now();
+  const until = t0 + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: callers }, async (_, w) => {
+      while (Date.now() < until)
+        await op(w).then(
+          () => done++,
+          () => failed++,
+        );
+    }),
+  );
+  return { perSecond: Math.round(done / ((Date.now() - t0) / 1000)), failed };
+}
+
+async function capacity(etcd: EtcdCluster) {
+  const c = await createEtcdClient(benchConfig(etcd));
+  if (!c.ok) throw new Error(c.error);
+  const client = c.value;
+  const value = Buffer.from('x'.repeat(300));
+  const [c0, l0] = [cpus(), loadavg()];
+  try {
+    const puts = await rate(probeS, 64, (w) => client.kv.put({ key: Buffer.from(`/capacity/${w}`), value }));
+    const lease = await client.leaseClient.leaseGrant({ TTL: 60, ID: 0 });
+    const keepAlives = await rate(probeS, 64, async () => {
+      const stream = await client.leaseClient.leaseKeepAlive();
+      try {
+        await new Promise((resolve, reject) => {
+          stream.on('data', resolve);
+          stream.on('error', reject);
+          stream.write({ ID: lease.ID });
+        });
+      } finally {
+        stream.end();
+      }
+    });
+    await client.leaseClient.leaseRevoke({ ID: lease.ID });
+    await client.kv.deleteRange({ key: Buffer.from('/capacity/'), range_end: Buffer.from('/capacity0') });
+    return {
+      callers: 64,
+      seconds: probeS,
+      puts300B: puts,
+      keepAlives,
+      machine: { loadavgBefore: l0, loadavgAfter: loadavg(), cpuBusy: round(busy(c0, cpus()), 2) },
+    };
+  } finally {
+    client.close();
   }
 }
 
@@ -265,6 +324,7 @@ const etcd = await EtcdCluster.start({ size: 3 });
 const pairs: BenchPair[] = [];
 const steady: Record<string, unknown>[] = [];
 let takeover: Record<string, unknown> | null = null;
+let probe: Awaited<ReturnType<typeof capacity>> | null = null;
 let observeOnly = false;
 try {
   for (const n of [...new Set([...sizes, maxPairs])].sort((x, y) => x - y)) {
@@ -289,6 +349,7 @@ try {
     const peerOut = delta(m0, m1, (k) => k.startsWith('etcd_network_peer_sent_bytes_total'));
     const proposals = delta(m0, m1, (k) => k === 'etcd_server_proposals_committed_total');
     const cpuEtcd = delta(m0, m1, (k) => k === 'process_cpu_seconds_total');
+    const dbBytes = m1.map((m) => m.get('etcd_mvcc_db_total_size_in_bytes') ?? 0);
     const rows = n === 0 ? [] : await fleetRows(etcd);
     const perPair = (x: number) => (n === 0 ? null : round(x / s / n));
     const idle = steady[0]?.pairs === 0 ? (steady[0].totalPerSecond as Record<string, number>) : null;
@@ -318,6 +379,7 @@ try {
         proposalsCommitted: round(proposals / 3 / s, 2),
         etcdCpuPercentOfOneCoreAllMembers: round((cpuEtcd / s) * 100, 2),
       },
+      dbSizeBytesPerMember: dbBytes,
       grpcMessagesReceivedByMethod: Object.fromEntries(
         Object.entries(received).map(([k, v]) => [k, round(v / s, 2)]),
       ),
@@ -339,6 +401,12 @@ try {
     process.stdout.write(`${JSON.stringify(r)}\n`);
   }
 
+  if (probeS > 0) {
+    probe = await capacity(etcd);
+    process.stdout.write(`${JSON.stringify(probe)}\n`);
+    // Let the pairs' leases and loops settle after the probe's load.
+    await sleep(5_000);
+  }
   observeOnly = pairs.some((p) =>
     readFileSync(join(p.pair.paths[0].root, 'daemon.log'), 'utf8').includes('ARBITER_OBSERVE_ONLY'),
   );
@@ -404,6 +472,7 @@ const run = {
     note: 'shared with other agents; etcd members, daemons and simulators all on these cores',
   },
   steady,
+  capacity: probe,
   takeover,
 };
 const previous = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>) : {};

@@ -5,7 +5,7 @@ const RTT_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 
 
 /**
  * The arbiter's metrics on the daemon's registry: etcd round trips per operation (grant, keep-alive,
- * read, claim, release, publish, revoke), lease renewals by result, failures by reason code.
+ * read, watch, claim, release, publish, revoke), lease renewals by result, failures by reason code.
  */
 export function arbiterMetrics(registry: Registry): ArbiterObserver {
   const rtt = new Histogram({
