@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // Real etcd members for the arbiter's tests (/usr/bin/etcd of Debian's etcd-server, installed by
 // scripts/install-deps.sh): one temp data dir and two free 127.0.0.1 ports per member. The netns tier
-// reuses it with `host` set to an address inside a namespace and `exec` wrapping the command.
+// (test/netns/support/netns-etcd.ts) reuses it with `host` set to an address inside a namespace, `exec`
+// wrapping the command, and fixed `ports` (a free port cannot be probed from outside the namespace).
 
 export const ETCD_BIN = '/usr/bin/etcd';
 
@@ -36,6 +37,10 @@ export interface EtcdClusterOptions {
   /** Prefix for the command (e.g. ['ip', 'netns', 'exec', 'ns1']). */
   readonly exec?: readonly string[];
   readonly extraArgs?: readonly string[];
+  /** Member `i`'s client and peer ports on `host` (default: free ports of this machine's namespace). */
+  readonly ports?: (i: number) => { readonly client: number; readonly peer: number };
+  /** Appends member `i`'s stderr (its log) to `<logDir>/etcd-m<i>.log` instead of dropping it. */
+  readonly logDir?: string;
 }
 
 export class EtcdCluster {
@@ -50,10 +55,11 @@ export class EtcdCluster {
     const root = mkdtempSync(join(tmpdir(), 'etcd-test-'));
     const members: Member[] = [];
     for (let i = 0; i < (opts.size ?? 1); i++) {
+      const ports = opts.ports?.(i) ?? { client: await freePort(host), peer: await freePort(host) };
       members.push({
         name: `m${i}`,
-        clientUrl: `http://${host}:${await freePort(host)}`,
-        peerUrl: `http://${host}:${await freePort(host)}`,
+        clientUrl: `http://${host}:${ports.client}`,
+        peerUrl: `http://${host}:${ports.peer}`,
         dataDir: join(root, `m${i}`),
         proc: null,
       });
@@ -91,7 +97,23 @@ export class EtcdCluster {
     ];
     const argv = [...(this.opts.exec ?? []), ...args];
     m.proc = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
-    m.proc.stderr?.resume();
+    if (this.opts.logDir === undefined) m.proc.stderr?.resume();
+    else m.proc.stderr?.pipe(createWriteStream(join(this.opts.logDir, `etcd-${m.name}.log`), { flags: 'a' }));
+  }
+
+  /** The index of the member that leads the raft group now (asked of the running members). */
+  async leader(): Promise<number> {
+    const running = this.members.filter((m) => m.proc !== null).map((m) => m.clientUrl);
+    // `-w simple`: ENDPOINT, ID, VERSION, DB SIZE, IS LEADER, ... one line per endpoint.
+    const out = await this.etcdctl(['endpoint', 'status', '-w', 'simple', '--command-timeout=2s'], running);
+    for (const line of out.split('\n')) {
+      const f = line.split(',').map((x) => x.trim());
+      if (f[4] === 'true') {
+        const i = this.members.findIndex((m) => m.clientUrl === f[0]);
+        if (i >= 0) return i;
+      }
+    }
+    throw new Error(`no etcd leader among ${running.join(', ')}:\n${out}`);
   }
 
   /** SIGKILL one member (a crash or power loss). */
@@ -99,7 +121,8 @@ export class EtcdCluster {
     const m = this.members[i] as Member;
     const p = m.proc;
     m.proc = null;
-    if (p === null || p.exitCode !== null) return;
+    // Already gone (a signal from elsewhere, e.g. the netns harness's teardown): its 'exit' has fired.
+    if (p === null || p.exitCode !== null || p.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       p.once('exit', () => resolve());
       p.kill('SIGKILL');

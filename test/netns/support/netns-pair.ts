@@ -17,7 +17,9 @@ import {
   type PairHost,
   type PairOptions,
 } from '../../../src/demo/pair.js';
+import type { EtcdCluster } from '../../support/etcd-cluster.js';
 import { createTwoNodeNetwork, type TwoNodeNetwork } from '../../support/netns.js';
+import { startNetnsEtcd } from './netns-etcd.js';
 
 export const HEARTBEAT_PORT = 7790;
 export const REPLICATION_PORT = 7788;
@@ -51,11 +53,27 @@ export interface NetnsPairOptions {
   readonly dir?: string;
   /** Extra environment for every process of node `i` (e.g. a preloaded fake clock). */
   readonly nodeEnv?: (i: NodeIndex) => Readonly<Record<string, string>>;
+  /**
+   * A real etcd of `members` in a namespace of its own, on a link of its own to each node
+   * (`net.arbiter`), started before the daemons; both configs get `arbiter:` with its endpoints.
+   */
+  readonly arbiter?: {
+    readonly members: 1 | 3;
+    /** Default 5s: the arbiter tests wait for lease expiry; etcd's own minimum is 2 s. */
+    readonly leaseTtl?: string;
+    readonly timeout?: string;
+    readonly takeoverMargin?: string;
+    readonly onIsolation?: 'demote' | 'reboot';
+  };
+  /** Period of the double-Primary monitor's samples (default 200 ms). */
+  readonly sampleMs?: number;
 }
 
 export interface NetnsPair {
   readonly net: TwoNodeNetwork;
   readonly pair: LocalPair;
+  /** The etcd cluster of `options.arbiter` (its logs: `<dir>/etcd-m<i>.log`); null without one. */
+  readonly etcd: EtcdCluster | null;
   /** The node serving r0 once the pair settled, and its Secondary. */
   readonly primary: NodeIndex;
   readonly secondary: NodeIndex;
@@ -121,8 +139,17 @@ export async function withNetnsPair(
   options: NetnsPairOptions,
   body: (p: NetnsPair) => Promise<void>,
 ): Promise<void> {
-  const net = createTwoNodeNetwork({ links: 2 });
+  const net = createTwoNodeNetwork({ links: 2, arbiter: options.arbiter !== undefined });
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), `drbd-sentinel-netns-${name}-`));
+  let etcd: EtcdCluster | null = null;
+  try {
+    if (options.arbiter !== undefined && net.arbiter !== null)
+      etcd = await startNetnsEtcd(net.arbiter, options.arbiter.members, dir);
+  } catch (e) {
+    net.destroy();
+    throw e;
+  }
+  const arbiter = options.arbiter;
   const nodeEnv = options.nodeEnv;
   const hosts = nodeEnv
     ? net.hosts.map((h, i): PairHost => ({
@@ -144,6 +171,17 @@ export async function withNetnsPair(
     ...(options.fenceHandler ? { fenceHandler: options.fenceHandler } : {}),
     ...(options.fenceDelay ? { fenceDelay: options.fenceDelay } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(etcd !== null && arbiter !== undefined
+      ? {
+          arbiter: {
+            endpoints: etcd.endpoints,
+            leaseTtl: arbiter.leaseTtl ?? '5s',
+            ...(arbiter.timeout ? { timeout: arbiter.timeout } : {}),
+            ...(arbiter.takeoverMargin ? { takeoverMargin: arbiter.takeoverMargin } : {}),
+            ...(arbiter.onIsolation ? { onIsolation: arbiter.onIsolation } : {}),
+          },
+        }
+      : {}),
     heartbeat: {
       interval: `${options.intervalMs ?? 100}ms`,
       deadtime: `${options.deadtimeMs ?? DEADTIME_MS}ms`,
@@ -154,20 +192,21 @@ export async function withNetnsPair(
   const acked = new Set<string>();
   const dualPrimarySamples: string[] = [];
   let monitoring = true;
+  const sampleMs = options.sampleMs ?? 200;
 
-  // SAFETY: rule 1 (two primaries): DRBD's own role, sampled every 200 ms from both simulators...
+  // SAFETY: rule 1 (two primaries): DRBD's own role, sampled every `sampleMs` from both simulators...
   const drbdSampler = setInterval(() => {
     const roles = [drbdRole(pair, 0), drbdRole(pair, 1)];
     if (roles[0] === 'Primary' && roles[1] === 'Primary')
       dualPrimarySamples.push(`${new Date().toISOString()} DRBD: both Primary`);
-  }, 200);
+  }, sampleMs);
   // ...and the daemons' view, both asked in the same round.
   const statusSampler = (async () => {
     while (monitoring) {
       const [a, b] = await Promise.all([pair.status(0), pair.status(1)]);
       if (resourceOf(a)?.role === 'Primary' && resourceOf(b)?.role === 'Primary')
         dualPrimarySamples.push(`${new Date().toISOString()} daemons: both report Primary`);
-      await sleep(200);
+      await sleep(sampleMs);
     }
   })();
 
@@ -200,6 +239,7 @@ export async function withNetnsPair(
     const ctx: NetnsPair = {
       net,
       pair,
+      etcd,
       primary,
       secondary,
       acked,
@@ -270,6 +310,8 @@ export async function withNetnsPair(
           `--- ${pair.nodeName(i)} drbd.log (tail) ---\n${tail(join(nodeRoot, 'drbd.log'), 15)}\n`,
       );
     }
+    if (etcd !== null)
+      process.stderr.write(`--- etcd-m0.log (tail) ---\n${tail(join(dir, 'etcd-m0.log'), 15)}\n`);
     process.stderr.write(`(working directory kept: ${dir})\n`);
     throw e;
   } finally {
@@ -279,6 +321,7 @@ export async function withNetnsPair(
       for (const kind of ['daemon', 'drbd'] as const) pair.signal(i, kind, 'SIGCONT');
     await statusSampler.catch(() => undefined);
     await pair.stopAll().catch(() => undefined);
+    await etcd?.stop().catch(() => undefined);
     net.destroy();
     if (!failed) rmSync(dir, { recursive: true, force: true });
   }
