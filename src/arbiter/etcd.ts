@@ -248,19 +248,7 @@ export class EtcdArbiter implements ArbiterPort {
     const id = this.leaseId as string;
     const sentAt = this.o.clock.nowMs();
     try {
-      const res = await this.call('keep-alive', async () => {
-        const stream = await client.leaseClient.leaseKeepAlive(this.callOptions());
-        try {
-          return await new Promise<{ TTL: string }>((resolve, reject) => {
-            stream.on('data', resolve);
-            stream.on('error', reject);
-            stream.on('end', () => reject(new Error('keep-alive stream ended')));
-            stream.write({ ID: id });
-          });
-        } finally {
-          stream.end();
-        }
-      });
+      const res = await this.call('keep-alive', () => this.keepAliveOnSomeMember(client, id));
       const ttlMs = Number(res.TTL) * 1000;
       if (ttlMs <= 0) {
         // Expired, revoked, or etcd lost its data: the owner keys bound to it are gone; start over.
@@ -404,6 +392,37 @@ export class EtcdArbiter implements ArbiterPort {
       ...this.state,
       owners: this.state.owners.map((o) => (o.resource === owner.resource ? owner : o)),
     });
+  }
+
+  /**
+   * One keep-alive, tried on up to two members per endpoint: etcd3 opens each keep-alive stream on a
+   * member picked at random and, unlike its unary calls, never moves a failed stream to another one, so
+   * with one of three members down a third of the renewals would fail. A member that hangs instead of
+   * refusing is bounded by call()'s timeout.
+   */
+  private async keepAliveOnSomeMember(client: Etcd3, id: string): Promise<{ TTL: string }> {
+    const attempts = 2 * this.o.config.endpoints.length;
+    for (let i = 1; ; i++) {
+      try {
+        return await this.keepAliveOnce(client, id);
+      } catch (e) {
+        if (i >= attempts || !this.running) throw e;
+      }
+    }
+  }
+
+  private async keepAliveOnce(client: Etcd3, id: string): Promise<{ TTL: string }> {
+    const stream = await client.leaseClient.leaseKeepAlive(this.callOptions());
+    try {
+      return await new Promise<{ TTL: string }>((resolve, reject) => {
+        stream.on('data', resolve);
+        stream.on('error', reject);
+        stream.on('end', () => reject(new Error('keep-alive stream ended')));
+        stream.write({ ID: id });
+      });
+    } finally {
+      stream.end();
+    }
   }
 
   private callOptions(): { deadline: Date } {
