@@ -2,18 +2,9 @@
  * Failover benchmark: power loss of the Primary's node (its daemon and its DRBD SIGKILLed at once) to
  * the survivor serving again (Primary, mounted, its start-services step done), over N trials of the
  * local pair (real daemons, simulated DRBD on loopback addresses). Per setting it reports median and
- * p95 of the takeover and of each phase, read from the survivor's own log:
- *
- *   detection   power-off to `peer-lost`
- *   fence wait  `peer-lost` to the start of the fence-peer action (the fence delay, plus the decision)
- *   fence       the fence-peer action (the handler chain)
- *   promote     the promote action (its precondition and `drbdadm primary`, with DRBD's own fence-peer
- *               handler call inside it)
- *   mount       the mount action; services: the start-services action
- *   gaps        the takeover minus the phases (decisions and hand-offs between the actions)
- *
- * and the overhead = takeover - configured waits (dead time + fence delay) - measured command time
- * (the fence handlers' durations from the fence report, plus every simulated drbdadm / drbdsetup /
+ * p95 of the takeover and of each phase, read from the survivor's own log (bench/takeover-phases.ts:
+ * detection, fence wait, fence, promote, mount, services, gaps), and the overhead = takeover -
+ * configured waits (dead time + fence delay) - measured command time (the fence handlers' durations from the fence report, plus every simulated drbdadm / drbdsetup /
  * mount / fuser run of the survivor between the power-off and the end, timed by the stand-in client
  * itself: DRBD_SIM_TRACE). The stand-ins are symlinks to the C client (no shell wrapper), so a command
  * costs what the client costs.
@@ -36,6 +27,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalPair, loopbackHosts, servesResource, sleep, type PairOptions } from '../src/demo/pair.js';
+import { logLines, PHASES, stats, takeoverPhases, type Phase } from './takeover-phases.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name: string, fallback: string) => {
@@ -81,9 +73,6 @@ const chosen = arg('--settings', SETTINGS.map((s) => s.name).join(','))
     return s;
   });
 
-const PHASES = ['detection', 'fenceWait', 'fence', 'promote', 'mount', 'services', 'gaps'] as const;
-type Phase = (typeof PHASES)[number];
-
 interface Trial {
   readonly takeoverMs: number;
   readonly phases: Record<Phase, number>;
@@ -103,50 +92,10 @@ function standIns(dir: string): string {
   return d;
 }
 
-interface LogLine {
-  readonly t: number;
-  readonly msg: string;
-  readonly j: Record<string, unknown>;
-}
-
-function logLines(file: string): LogLine[] {
-  const lines: LogLine[] = [];
-  for (const l of readFileSync(file, 'utf8').split('\n')) {
-    if (!l.startsWith('{')) continue;
-    const j = JSON.parse(l) as Record<string, unknown>;
-    lines.push({ t: Date.parse(String(j.time)), msg: String(j.msg), j });
-  }
-  return lines;
-}
-
 function analyse(pair: LocalPair, survivor: 0 | 1, t0: number, s: Setting): Trial {
   const paths = pair.paths[survivor];
-  const lines = logLines(join(paths.root, 'daemon.log')).filter((l) => l.t >= t0);
-  const first = (what: string, p: (l: LogLine) => boolean) => {
-    const l = lines.find(p);
-    if (!l) throw new Error(`${pair.nodeName(survivor)}: no ${what} in the log`);
-    return l;
-  };
-  const action = (kind: string) =>
-    first(`${kind} done`, (l) => l.msg === 'action done' && l.j.action === kind);
-  const lost = first('peer-lost', (l) => l.msg === 'peer-lost');
-  const fence = action('fence-peer');
-  const promote = action('promote');
-  const mount = action('mount');
-  const services = action('start-services');
-  const ms = (l: LogLine) => Number(l.j.durationMs);
-  const end = services.t;
-  const takeoverMs = end - t0;
-  const phases: Record<Phase, number> = {
-    detection: lost.t - t0,
-    fenceWait: fence.t - ms(fence) - lost.t,
-    fence: ms(fence),
-    promote: ms(promote),
-    mount: ms(mount),
-    services: ms(services),
-    gaps: 0,
-  };
-  phases.gaps = takeoverMs - PHASES.slice(0, -1).reduce((a, p) => a + phases[p], 0);
+  const lines = logLines(readFileSync(join(paths.root, 'daemon.log'), 'utf8'));
+  const { takeoverMs, phases, fence, endT: end } = takeoverPhases(lines, t0, pair.nodeName(survivor));
   const handlers = (fence.j.fence as { handlers: Array<{ durationMs: number }> }).handlers;
   const commands: Array<readonly [string, number]> = handlers.map((h) => ['fence handler', h.durationMs]);
   const trace = join(paths.simDir, 'trace');
@@ -196,16 +145,6 @@ async function trial(s: Setting, n: number): Promise<Trial> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-const quantile = (xs: readonly number[], q: number) => {
-  const s = [...xs].sort((x, y) => x - y);
-  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))] as number;
-};
-const stats = (xs: readonly number[]) => ({
-  median: Math.round(quantile(xs, 0.5)),
-  p95: Math.round(quantile(xs, 0.95)),
-  max: Math.round(Math.max(...xs)),
-});
 
 process.env.DRBD_SIM_TRACE = '1';
 const loadStart = loadavg();

@@ -21,6 +21,21 @@ const ADDRESSES: Record<LabNode, string> = { alpha: '10.77.0.1', bravo: '10.77.0
 
 export type LabFencingPolicy = 'stonith' | 'resource-only';
 
+/**
+ * The daemons' timings: the lab's defaults (500 ms heartbeats, 4 s dead time, 2 s fence delay: slow
+ * enough for TCG guests under load) or a named heartbeat profile with its own fence delay
+ * (bench/lab-failover.ts and the fast-profile scenario).
+ */
+export interface LabTuning {
+  readonly heartbeat: string;
+  readonly fenceDelay: string;
+}
+export const LAB_DEFAULT_TUNING: LabTuning = {
+  heartbeat:
+    '{ port: 7790, interval: 500ms, deadtime: 4s, warntime: 2s, initdead: 30s, degraded-initdead: 30s }',
+  fenceDelay: '2s',
+};
+
 /** One event delivered to the notify hook (the JSON on its stdin). */
 export interface LabNotification {
   readonly event: string;
@@ -68,14 +83,14 @@ export class DaemonPair {
     copyFileSync(fuser, this.fuserHostPath);
   }
 
-  configText(node: LabNode, policy: LabFencingPolicy): string {
+  configText(node: LabNode, policy: LabFencingPolicy, tuning: LabTuning = LAB_DEFAULT_TUNING): string {
     const peer = peerOf(node);
     return `# drbd-sentinel in the lab VM ${node} (test/lab/daemon-pair.ts)
 cluster: { name: lab, secret-file: /etc/drbd-sentinel/secret }
 nodes:
   - { name: alpha, addresses: ["${ADDRESSES.alpha}"] }
   - { name: bravo, addresses: ["${ADDRESSES.bravo}"] }
-heartbeat: { port: 7790, interval: 500ms, deadtime: 4s, warntime: 2s, initdead: 30s, degraded-initdead: 30s }
+heartbeat: ${tuning.heartbeat}
 resources:
   - name: r0
     device: /dev/drbd1
@@ -84,7 +99,7 @@ resources:
     on-busy-umount: kill
 fencing:
   policy: ${policy}
-  delay: 2s
+  delay: ${tuning.fenceDelay}
   handlers:
     - { name: host-power-kill, command: ["${GUEST}/fence-via-host", "${guestPath(this.fenceDir)}", "${peer}"], timeout: 90s }
 notify:
@@ -99,8 +114,8 @@ log: { level: info }
   }
 
   /** Writes the secret, the daemon's configuration and the fencing DRBD configuration into a guest. */
-  async install(node: LabNode, policy: LabFencingPolicy): Promise<void> {
-    const config = Buffer.from(this.configText(node, policy)).toString('base64');
+  async install(node: LabNode, policy: LabFencingPolicy, tuning?: LabTuning): Promise<void> {
+    const config = Buffer.from(this.configText(node, policy, tuning)).toString('base64');
     await this.lab.must(
       node,
       [
@@ -190,6 +205,11 @@ log: { level: info }
     }
   }
 
+  /** The daemon's whole log (pino JSON lines) in the guest. */
+  async log(node: LabNode): Promise<string> {
+    return (await this.lab.sh(node, `cat ${DAEMON_LOG} 2>/dev/null`, 30)).stdout;
+  }
+
   async logTail(node: LabNode, lines = 40): Promise<string> {
     const r = await this.lab.sh(node, `tail -n ${lines} ${DAEMON_LOG} 2>/dev/null`, 15);
     return r.stdout;
@@ -252,14 +272,14 @@ log: { level: info }
    * ext4, both UpToDate), then both daemons started and waited for: peer reachable on both, and
    * alpha's daemon has mounted the file system (the Primary's resource is up).
    */
-  async prepare(policy: LabFencingPolicy = 'stonith'): Promise<void> {
+  async prepare(policy: LabFencingPolicy = 'stonith', tuning?: LabTuning): Promise<void> {
     const t0 = Date.now();
     this.stopFenceResponder();
     this.fenceRequests.length = 0;
     this.fenceMode = 'power-kill';
     for (const n of LAB_NODES) if (!this.lab.vm(n).running) await this.lab.vm(n).boot();
     await Promise.all(LAB_NODES.map((n) => this.stop(n)));
-    for (const n of LAB_NODES) await this.install(n, policy);
+    for (const n of LAB_NODES) await this.install(n, policy, tuning);
     // Wipe the daemons' persistent state (intents, incarnation) with the data: a new cluster.
     await Promise.all(LAB_NODES.map((n) => this.lab.must(n, 'rm -rf /var/lib/drbd-sentinel/*')));
     const t1 = Date.now();
