@@ -11,6 +11,8 @@ PACKAGES=(
   # the real-DRBD lab (scripts/lab/): QEMU (TCG), the initramfs contents, the systemd image
   qemu-system-x86 qemu-utils drbd-utils busybox-static dmsetup cpio zstd xz-utils
   debootstrap systemd-container ca-certificates
+  # the systemd image gets the host's nodejs (NodeSource 20) as a package: scripts/lab/build-systemd-image.sh
+  dpkg-repack
   # packaging (scripts/package/): lintian checks the .deb, rpm provides rpmbuild, prometheus provides
   # promtool for the alert rules' tests
   lintian rpm prometheus

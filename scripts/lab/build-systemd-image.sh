@@ -2,6 +2,9 @@
 # Builds the lab's systemd guest (for the systemd-unit tests): a debootstrapped Debian (minbase +
 # systemd, udev, drbd-utils, ...) as an ext4 image, the same stock kernel as the busybox lab, the
 # DRBD modules and Node.js, plus a tiny boot initramfs that mounts the image and switches to systemd.
+# Node.js is the host's own nodejs package (NodeSource 20 on the project's machines; Debian 12's is 18),
+# rebuilt as a .deb with dpkg-repack and installed with dpkg like on a real node, so that the
+# drbd-sentinel package's `Depends: nodejs (>= 20)` is checked against it (test/lab/deb-install.test.ts).
 # Each VM boots it as a copy-on-write qcow2 overlay (qemu-img create -b), so the image stays pristine.
 # Cached under .lab/cache/, keyed by its inputs. Output: .lab/cache/systemd.env
 # (LAB_SYSTEMD_IMAGE=, LAB_SYSTEMD_INITRD=, LAB_KERNEL=).
@@ -10,7 +13,7 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 CACHE=$ROOT/.lab/cache
 need() { command -v "$1" >/dev/null || { echo "lab systemd build: missing '$1' (run: bash scripts/install-deps.sh)" >&2; exit 1; }; }
-for t in debootstrap mke2fs qemu-img cpio zstd; do need "$t"; done
+for t in debootstrap mke2fs qemu-img cpio zstd dpkg-repack; do need "$t"; done
 
 bash scripts/lab/build-initramfs.sh >/dev/null # the kernel (unpacked) and current.env
 # shellcheck disable=SC1091
@@ -30,9 +33,15 @@ mirror() {
 }
 MIRROR=${LAB_MIRROR:-$(mirror)}
 NODE_BIN=$(readlink -f "$(command -v node)")
+NODE_VERSION=$(dpkg-query -W -f='${Version}' nodejs 2>/dev/null) || NODE_VERSION=
+[ -n "$NODE_VERSION" ] && dpkg --compare-versions "$NODE_VERSION" ge 20 || {
+  echo "lab systemd build: the host's nodejs package must be >= 20 (NodeSource's, see docs/testing.md); found '${NODE_VERSION:-none}'" >&2
+  exit 1
+}
+NODE_DEB=$CACHE/nodejs_${NODE_VERSION}_amd64.deb
 KEY=$(
   {
-    echo "$SUITE $LAB_KVER"
+    echo "$SUITE $LAB_KVER $NODE_VERSION"
     sha256sum "$NODE_BIN" "$0" scripts/lab/guest/agent.sh scripts/lab/guest/drbd*.conf scripts/lab/guest/systemd/* |
       awk '{print $1}'
   } | sha256sum | cut -c1-16
@@ -53,23 +62,40 @@ copy_modules() { # $1: destination root; rest: module names (with dependencies)
   depmod -b "$dest" "$LAB_KVER"
 }
 
+# The host's nodejs as a package file (dpkg-repack: its installed files and control data), cached.
+if [ ! -f "$NODE_DEB" ]; then
+  echo "lab systemd build: dpkg-repack nodejs $NODE_VERSION"
+  NWORK=$(mktemp -d "$CACHE/nodejs-work.XXXXXX")
+  # Files the package lists but the host lacks are reported and left out.
+  (cd "$NWORK" && dpkg-repack --deb-option=-Zgzip --deb-option=-z1 nodejs >repack.log 2>&1) || {
+    tail -20 "$NWORK/repack.log" >&2
+    rm -rf "$NWORK"
+    exit 1
+  }
+  mv "$NWORK"/nodejs_*.deb "$NODE_DEB.tmp" && mv "$NODE_DEB.tmp" "$NODE_DEB"
+  rm -rf "$NWORK"
+  find "$CACHE" -maxdepth 1 -name 'nodejs_*.deb' ! -name "$(basename "$NODE_DEB")" -delete
+fi
+
 if [ ! -f "$IMAGE" ] || [ ! -f "$BOOT" ]; then
   WORK=$(mktemp -d "$CACHE/systemd-work.XXXXXX")
   trap 'rm -rf "$WORK"' EXIT
   R=$WORK/root
   echo "lab systemd build: debootstrap $SUITE from $MIRROR"
   debootstrap --variant=minbase \
-    --include=systemd,systemd-sysv,udev,kmod,iproute2,drbd-utils,e2fsprogs,procps,psmisc,dmsetup,libstdc++6 \
+    --include=systemd,systemd-sysv,udev,kmod,iproute2,drbd-utils,e2fsprogs,procps,psmisc,dmsetup,libstdc++6,python3,ca-certificates \
     "$SUITE" "$R" "$MIRROR" >"$WORK/debootstrap.log" 2>&1 || {
     tail -20 "$WORK/debootstrap.log" >&2
     exit 1
   }
   copy_modules "$R" "${MODS[@]}"
-  # Node.js (the host's, with whatever libraries it links that the image lacks).
-  cp -L "$NODE_BIN" "$R/usr/local/bin/node"
-  ldd "$NODE_BIN" | awk '/=> \//{print $3}' | while read -r lib; do
-    [ -e "$R$lib" ] || { mkdir -p "$R$(dirname "$lib")" && cp -L "$lib" "$R$lib"; }
-  done
+  # Node.js as the package (python3 and ca-certificates above are its other dependencies).
+  cp "$NODE_DEB" "$R/tmp/nodejs.deb"
+  chroot "$R" dpkg -i /tmp/nodejs.deb >"$WORK/nodejs.log" 2>&1 || {
+    tail -20 "$WORK/nodejs.log" >&2
+    exit 1
+  }
+  rm -f "$R/tmp/nodejs.deb"
   cp scripts/lab/guest/drbd.conf "$R/etc/drbd.conf"
   cp scripts/lab/guest/drbd-slow.conf "$R/etc/drbd-slow.conf"
   install -m 755 scripts/lab/guest/agent.sh "$R/usr/local/sbin/lab-agent"

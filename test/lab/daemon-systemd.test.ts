@@ -52,7 +52,7 @@ describe('the systemd unit on real DRBD', () => {
         n,
         [
           'set -e',
-          'printf \'#!/bin/sh\\nexec /usr/local/bin/node /shared/dist/cli.js "$@"\\n\' >/usr/sbin/drbd-sentinel',
+          'printf \'#!/bin/sh\\nexec /usr/bin/node /shared/dist/cli.js "$@"\\n\' >/usr/sbin/drbd-sentinel',
           'chmod 755 /usr/sbin/drbd-sentinel',
           'cp /shared/systemd/drbd-sentinel.service /etc/systemd/system/',
           'systemctl daemon-reload',
