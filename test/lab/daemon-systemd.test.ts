@@ -27,18 +27,15 @@ afterAll(async () => {
   await pair?.close();
 });
 
-async function unitProps(node: LabNode): Promise<Record<string, string>> {
-  const out = await lab().must(
-    node,
-    'systemctl show drbd-sentinel -p Type -p ActiveState -p SubState -p NRestarts -p StatusText -p MainPID',
-  );
-  return Object.fromEntries(
-    out
-      .split('\n')
-      .filter((l) => l.includes('='))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
-}
+const unitProps = (node: LabNode) =>
+  lab().show(node, 'drbd-sentinel', [
+    'Type',
+    'ActiveState',
+    'SubState',
+    'NRestarts',
+    'StatusText',
+    'MainPID',
+  ]);
 
 describe('the systemd unit on real DRBD', () => {
   it('starts the daemon with Type=notify: systemctl start returns after READY=1, active/running', async () => {

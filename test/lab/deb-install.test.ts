@@ -52,18 +52,8 @@ function buildPackage(outDir: string, revision: number): Promise<void> {
   });
 }
 
-async function unit(node: LabNode): Promise<Record<string, string>> {
-  const out = await lab().must(
-    node,
-    'systemctl show drbd-sentinel -p ActiveState -p SubState -p MainPID -p NRestarts -p UnitFileState',
-  );
-  return Object.fromEntries(
-    out
-      .split('\n')
-      .filter((l) => l.includes('='))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
-}
+const unit = (node: LabNode) =>
+  lab().show(node, 'drbd-sentinel', ['ActiveState', 'SubState', 'MainPID', 'NRestarts', 'UnitFileState']);
 
 const journal = (n: LabNode, grep: string): Promise<string> =>
   lab()

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LabNode } from '../scenarios/target.js';
 import { sleep, type ChannelResult } from './command-channel.js';
+import { keyValueLines } from './key-value-lines.js';
 import { QemuVm } from './qemu-vm.js';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -76,12 +77,7 @@ export function runScript(script: string, args: readonly string[] = []): Promise
 }
 
 function readEnv(file: string): Record<string, string> {
-  return Object.fromEntries(
-    readFileSync(path.join(LAB_DIR, 'cache', file), 'utf8')
-      .split('\n')
-      .filter((l) => l.includes('='))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
+  return keyValueLines(readFileSync(path.join(LAB_DIR, 'cache', file), 'utf8'));
 }
 
 export interface LabOptions {
@@ -173,6 +169,13 @@ export class Lab {
         `lab: on ${node}: '${script}' failed (rc ${r.exitCode}${r.timedOut ? ', timed out' : ''}):\n${r.stdout}${r.stderr}`,
       );
     return r.stdout;
+  }
+
+  /** `systemctl show -p ...` of a unit in a systemd VM, as a record. */
+  async show(node: LabNode, unit: string, props: readonly string[]): Promise<Record<string, string>> {
+    return keyValueLines(
+      await this.must(node, `systemctl show ${unit} ${props.map((p) => `-p ${p}`).join(' ')}`),
+    );
   }
 
   procDrbd(node: LabNode): Promise<string> {

@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { runCommand, type CommandOutcome } from '../../src/common/exec.js';
+import { keyValueLines } from './key-value-lines.js';
 
 /** What a command run inside the container did (stdout/stderr as text, exit code or null). */
 export interface ContainerResult {
@@ -181,12 +182,7 @@ export class SystemdContainer {
   /** `systemctl show -p ...` of a unit as a record. */
   async show(unit: string, props: readonly string[]): Promise<Record<string, string>> {
     const r = await this.exec(['systemctl', 'show', unit, ...props.map((p) => `-p${p}`)]);
-    return Object.fromEntries(
-      r.stdout
-        .split('\n')
-        .filter((l) => l.includes('='))
-        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-    );
+    return keyValueLines(r.stdout);
   }
 
   /** The unit's journal (message text only) since the container booted. */
