@@ -23,28 +23,19 @@
  *                                  [--fence-delay 1s] [--label current] [--out FILE]
  */
 import { execFileSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEtcdClient } from '../src/arbiter/etcd-client.js';
 import { readFleet, type FleetRow } from '../src/arbiter/fleet.js';
-import { LocalPair, loopbackHosts, resourceOf, servesResource, sleep } from '../src/demo/pair.js';
+import { LocalPair, loopbackHosts, servesResource, sleep } from '../src/demo/pair.js';
 import { EtcdCluster } from '../test/support/etcd-cluster.js';
+import { logLines, quantile, takeoverPhases } from './takeover-phases.js';
+import { standIns } from './sim-stand-ins.js';
+import { arg } from './cli-args.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
 const sizes = arg('--sizes', '0,5,10,20').split(',').map(Number);
 const warmupS = Number(arg('--warmup', '10'));
 const windowS = Number(arg('--window', '20'));
@@ -130,15 +121,6 @@ interface BenchPair {
   primary: 0 | 1;
 }
 
-function standIns(dir: string): string {
-  const client = join(repo, 'dist', 'sim-client');
-  if (!existsSync(client)) throw new Error(`${client} missing: npm run build (needs gcc)`);
-  const d = join(dir, 'sim-bin');
-  mkdirSync(d);
-  for (const op of ['drbdadm', 'drbdsetup', 'mount', 'umount', 'fuser']) symlinkSync(client, join(d, op));
-  return d;
-}
-
 async function startPair(k: number, etcd: EtcdCluster): Promise<BenchPair> {
   const name = `pair-${String(k).padStart(2, '0')}`;
   const dir = mkdtempSync(join(tmpdir(), `drbd-sentinel-scale-${name}-`));
@@ -148,32 +130,16 @@ async function startPair(k: number, etcd: EtcdCluster): Promise<BenchPair> {
     dir,
     hosts: loopbackHosts(),
     cliPath: join(repo, 'dist', 'cli.js'),
-    simScripts: standIns(dir),
+    simScripts: standIns(repo, dir),
     heartbeatPort: base,
     replicationPort: base + 1,
     heartbeat: { profile: 'default', initdead: '10s' },
     fenceDelay,
+    // Each pair its own cluster name: the fleet under the one prefix tells them apart by it.
+    clusterName: name,
+    arbiter: { endpoints: etcd.endpoints, prefix: PREFIX, leaseTtl: LEASE_TTL, timeout: '1s' },
   });
-  // LocalPair.startServing, with each configuration given its own cluster name and the arbiter.
-  pair.prepare();
-  const arbiter = `arbiter:\n  etcd:\n    endpoints: [${etcd.endpoints.join(', ')}]\n    prefix: ${PREFIX}\n    lease-ttl: ${LEASE_TTL}\n    timeout: 1s\n`;
-  for (const p of pair.paths) {
-    const text = readFileSync(p.config, 'utf8').replace(
-      'cluster: { name: demo-pair,',
-      `cluster: { name: ${name},`,
-    );
-    writeFileSync(p.config, `${text}${arbiter}`);
-  }
-  for (const i of [0, 1] as const) pair.startDrbd(i);
-  for (const i of [0, 1] as const) pair.startDaemon(i);
-  const [a] = await pair.waitFor(
-    `${name} serving`,
-    (x, y) =>
-      (servesResource(x) && resourceOf(y)?.disk === 'UpToDate') ||
-      (servesResource(y) && resourceOf(x)?.disk === 'UpToDate'),
-    180_000,
-  );
-  return { name, dir, pair, primary: servesResource(a) ? 0 : 1 };
+  return { name, dir, pair, primary: await pair.startServing(180_000) };
 }
 
 const benchConfig = (etcd: EtcdCluster) => ({
@@ -252,23 +218,6 @@ async function capacity(etcd: EtcdCluster) {
 // ---------------------------------------------------------------------------------------------------
 // takeover analysis (the survivor's own log, as bench/failover.ts)
 
-interface LogLine {
-  readonly t: number;
-  readonly msg: string;
-  readonly j: Record<string, unknown>;
-}
-
-function logLines(file: string, from: number): LogLine[] {
-  const lines: LogLine[] = [];
-  for (const l of readFileSync(file, 'utf8').split('\n')) {
-    if (!l.startsWith('{')) continue;
-    const j = JSON.parse(l) as Record<string, unknown>;
-    const t = Date.parse(String(j.time));
-    if (t >= from) lines.push({ t, msg: String(j.msg), j });
-  }
-  return lines;
-}
-
 interface Takeover {
   readonly pair: string;
   readonly takeoverMs: number;
@@ -282,34 +231,19 @@ interface Takeover {
 
 function analyse(p: BenchPair, t0: number): Takeover {
   const survivor = (1 - p.primary) as 0 | 1;
-  const lines = logLines(join(p.pair.paths[survivor].root, 'daemon.log'), t0);
-  const done = (kind: string) => lines.find((l) => l.msg === 'action done' && l.j.action === kind);
-  const need = (kind: string) => {
-    const l = done(kind);
-    if (!l) throw new Error(`${p.name}: no ${kind} done in the survivor's log`);
-    return l;
-  };
-  const lost = lines.find((l) => l.msg === 'peer-lost');
-  const fence = need('fence-peer');
-  const promote = need('promote');
-  const services = need('start-services');
-  const claim = done('arbiter-claim');
-  const ms = (l: LogLine) => Number(l.j.durationMs);
+  const lines = logLines(readFileSync(join(p.pair.paths[survivor].root, 'daemon.log'), 'utf8'));
+  const { takeoverMs, phases } = takeoverPhases(lines, t0, p.name);
+  const claim = lines.find((l) => l.t >= t0 && l.msg === 'action done' && l.j.action === 'arbiter-claim');
   return {
     pair: p.name,
-    takeoverMs: services.t - t0,
-    detectionMs: lost === undefined ? -1 : lost.t - t0,
-    fenceWaitMs: lost === undefined ? -1 : fence.t - ms(fence) - lost.t,
-    fenceMs: ms(fence),
-    promoteMs: ms(promote),
+    takeoverMs,
+    detectionMs: phases.detection,
+    fenceWaitMs: phases.fenceWait,
+    fenceMs: phases.fence,
+    promoteMs: phases.promote,
     arbiterClaim: claim === undefined ? null : String(claim.j.status ?? 'done'),
   };
 }
-
-const quantile = (xs: readonly number[], q: number) => {
-  const s = [...xs].sort((x, y) => x - y);
-  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))] as number;
-};
 const dist = (xs: readonly number[]) => ({
   min: Math.min(...xs),
   median: quantile(xs, 0.5),

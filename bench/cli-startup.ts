@@ -29,12 +29,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalPair, loopbackHosts } from '../src/demo/pair.js';
+import { arg } from './cli-args.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
 const runs = Number(arg('--runs', '20'));
 const daemonRuns = Number(arg('--daemon-runs', '10'));
 const label = arg('--label', '');

@@ -14,26 +14,16 @@
  * --root runs another build (a copy of dist/ and scripts/ of an older commit, for a before/after);
  * --label names this run in the results file, whose other runs are kept.
  */
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalPair, loopbackHosts, servesResource, sleep, type PairOptions } from '../src/demo/pair.js';
 import { logLines, PHASES, stats, takeoverPhases, type Phase } from './takeover-phases.js';
+import { arg } from './cli-args.js';
+import { standIns } from './sim-stand-ins.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
 const trials = Number(arg('--trials', '10'));
 const root = resolve(arg('--root', repo));
 const label = arg('--label', 'current');
@@ -82,16 +72,6 @@ interface Trial {
   readonly overheadMs: number;
 }
 
-/** The stand-ins as symlinks to the C client: what the daemon runs is the client, no shell before it. */
-function standIns(dir: string): string {
-  const client = join(root, 'dist', 'sim-client');
-  if (!existsSync(client)) throw new Error(`${client} missing: npm run build (needs gcc)`);
-  const d = join(dir, 'sim-bin');
-  mkdirSync(d);
-  for (const op of ['drbdadm', 'drbdsetup', 'mount', 'umount', 'fuser']) symlinkSync(client, join(d, op));
-  return d;
-}
-
 function analyse(pair: LocalPair, survivor: 0 | 1, t0: number, s: Setting): Trial {
   const paths = pair.paths[survivor];
   const lines = logLines(readFileSync(join(paths.root, 'daemon.log'), 'utf8'));
@@ -124,7 +104,7 @@ async function trial(s: Setting, n: number): Promise<Trial> {
     dir,
     hosts: loopbackHosts(),
     cliPath: join(root, 'dist', 'cli.js'),
-    simScripts: standIns(dir),
+    simScripts: standIns(root, dir),
     heartbeatPort: base,
     replicationPort: base + 1,
     heartbeat: s.heartbeat,

@@ -14,12 +14,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalPair, loopbackHosts, servesResource, sleep } from '../src/demo/pair.js';
 import { JOURNAL_FILE } from '../src/journal/index.js';
+import { arg } from './cli-args.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
 const trials = Number(arg('--trials', '7'));
 const FENCE_DELAY_MS = Number(arg('--delay-ms', '1000'));
 const out = arg('--out', join(root, 'bench', 'results', 'fence-delay.json'));

@@ -14,12 +14,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LocalPair, loopbackHosts, sleep } from '../src/demo/pair.js';
+import { arg } from './cli-args.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
 const profile = arg('--profile', 'fast') as 'fast' | 'default';
 const seconds = Number(arg('--seconds', '60'));
 const root = resolve(arg('--root', repo));

@@ -79,7 +79,8 @@ export function takeoverPhases(lines: readonly LogLine[], t0: number, who = 'sur
   return { takeoverMs, phases, fence, endT: services.t };
 }
 
-const quantile = (xs: readonly number[], q: number) => {
+/** The `q` quantile of `xs` (nearest rank). */
+export const quantile = (xs: readonly number[], q: number) => {
   const s = [...xs].sort((x, y) => x - y);
   return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))] as number;
 };
