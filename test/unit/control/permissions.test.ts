@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ok } from '../../../src/common/result.js';
 import {
   startControlServer,
@@ -15,6 +15,7 @@ import {
   type ControlServer,
   type StatusSnapshot,
 } from '../../../src/control/index.js';
+import { asNobody as nobodyNode, nobodyView, removeNobodyView } from '../cli/as-nobody.js';
 import { BUILT_CLI, requireBuild } from '../cli/built-cli.js';
 
 let dir: string;
@@ -25,6 +26,7 @@ beforeAll(() => {
   requireBuild();
   if (process.getuid?.() !== 0) throw new Error('this test runs clients as nobody: it needs root');
 });
+afterAll(removeNobodyView);
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'sentinel-control-perm-'));
   calls = [];
@@ -53,10 +55,9 @@ async function start(path: string): Promise<void> {
 
 /** Runs the built CLI (asynchronously: the server answers in this process), optionally as nobody. */
 function cli(asNobody: boolean, args: string[], env: NodeJS.ProcessEnv = {}) {
-  const argv = [BUILT_CLI, ...args];
   const [cmd, cmdArgs] = asNobody
-    ? ['setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, ...argv]]
-    : [process.execPath, argv];
+    ? nobodyNode([`${nobodyView()}dist/cli.js`, ...args])
+    : [process.execPath, [BUILT_CLI, ...args]];
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = execFile(
       cmd as string,

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } f
 import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { err, ok } from '../../../src/common/result.js';
 import {
   controlRequest,
@@ -12,12 +12,14 @@ import {
   type ControlServer,
   type StatusSnapshot,
 } from '../../../src/control/index.js';
+import { asNobody, nobodyView, removeNobodyView } from '../cli/as-nobody.js';
 
 let dir: string;
 let servers: ControlServer[] = [];
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'sentinel-control-'));
 });
+afterAll(removeNobodyView);
 afterEach(async () => {
   for (const s of servers) await s.close();
   servers = [];
@@ -244,27 +246,15 @@ describe('control client', () => {
     }
     // As root (CI), run the client as nobody: the 0600 root-owned socket refuses it with EACCES.
     const script = join(dir, 'as-user.mts');
-    const client = new URL('../../../src/control/client.ts', import.meta.url).pathname;
+    const client = `${nobodyView()}src/control/client.ts`;
     writeFileSync(
       script,
       `import { controlRequest } from '${client}';\nconsole.log(JSON.stringify(await controlRequest(process.argv[2], { op: 'status' })));\n`,
     );
     chmodSync(script, 0o644);
     const out = await new Promise<string>((resolve, reject) =>
-      execFile(
-        'setpriv',
-        [
-          '--reuid=65534',
-          '--regid=65534',
-          '--clear-groups',
-          process.execPath,
-          '--import',
-          'tsx',
-          script,
-          path,
-        ],
-        { cwd: process.cwd(), timeout: 20_000 },
-        (e, stdout, stderr) => (e ? reject(new Error(`${e.message}: ${stderr}`)) : resolve(stdout)),
+      execFile(...asNobody(['--import', 'tsx', script, path]), { timeout: 20_000 }, (e, stdout, stderr) =>
+        e ? reject(new Error(`${e.message}: ${stderr}`)) : resolve(stdout),
       ),
     );
     expect(JSON.parse(out)).toEqual({
